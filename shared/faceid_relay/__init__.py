@@ -1,0 +1,1 @@
+"""faceid-relay: the layer every function ships with (models, settings, adapters, clients, flows)."""
