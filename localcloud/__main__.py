@@ -1,0 +1,60 @@
+"""`python -m localcloud`: start the local cloud and print its endpoints (first line: JSON, for tests)."""
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from localcloud import accounts
+from localcloud.gateway import EventShape
+from localcloud.stack import Stack, StackOptions
+
+
+def parse_args(argv: list[str]) -> StackOptions:
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
+    parser.add_argument("--region", default="ap-singapore", choices=accounts.REGIONS)
+    parser.add_argument("--shape", default=EventShape.SCF_URL.value, choices=[s.value for s in EventShape])
+    parser.add_argument("--flavor", default="live", choices=["live", "legacy"])
+    parser.add_argument("--data-dir", type=Path, default=Path(".localcloud"))
+    parser.add_argument("--cos-port", type=int, default=9000)
+    parser.add_argument("--faceid-port", type=int, default=9001)
+    parser.add_argument("--gateway-port", type=int, default=8000)
+    parser.add_argument("--deliveries", type=int, default=1, help="deliver each COS notification N times")
+    parser.add_argument("--no-gateway", action="store_true", help="emulators only")
+    args = parser.parse_args(argv)
+    return StackOptions(
+        region=args.region,
+        shape=EventShape(args.shape),
+        flavor=args.flavor,
+        data_dir=args.data_dir,
+        cos_port=args.cos_port,
+        faceid_port=args.faceid_port,
+        gateway_port=args.gateway_port,
+        notification_deliveries=args.deliveries,
+        with_gateway=not args.no_gateway,
+    )
+
+
+def main(argv: list[str]) -> None:
+    stack = Stack(parse_args(argv)).start()
+    endpoints = stack.endpoints()
+    print(json.dumps(endpoints), flush=True)
+    print("\nfaceid-relay local cloud is up:", flush=True)
+    for name, url in endpoints.items():
+        print(f"  {name:<10} {url}", flush=True)
+    if "demo" in endpoints:
+        print(f"\nOpen {endpoints['demo']} in a browser to run a web verification. Ctrl-C stops.", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

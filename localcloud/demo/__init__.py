@@ -1,0 +1,61 @@
+"""The demo "customer H5": a page that uploads an image and starts a web verification, and the small
+app backend behind it that holds the bearer token (as a real app backend would), served by the gateway."""
+
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def demo_routes(gateway_url: str, app_token: str) -> list[BaseRoute]:
+    """Routes under /demo/. The backend remembers which BizToken belongs to which of its references."""
+    tokens_by_reference: dict[str, str] = {}
+    auth = {"Authorization": f"Bearer {app_token}"}
+
+    async def relay(method: str, path: str, body: object | None = None, headers: dict[str, str] | None = None) -> Response:
+        async with httpx.AsyncClient(base_url=gateway_url, timeout=60) as client:
+            answer = await client.request(method, path, json=body, headers={**auth, **(headers or {})})
+        return Response(answer.content, answer.status_code, media_type="application/json")
+
+    async def create_upload(request: Request) -> Response:
+        body = await request.json()
+        return await relay("POST", "/uploads", {**body, "purpose": "compare-image"})
+
+    async def start_verification(request: Request) -> Response:
+        body = await request.json()
+        reference = f"demo-{uuid.uuid4().hex[:12]}"
+        answer = await relay(
+            "POST",
+            "/verifications",
+            {"compareImageKey": body.get("compareImageKey"), "returnUrl": f"{gateway_url}/demo/result", "reference": reference},
+            headers={"Idempotency-Key": reference},
+        )
+        if answer.status_code == 200:
+            tokens_by_reference[reference] = json.loads(bytes(answer.body))["bizToken"]
+        return answer
+
+    async def read_result(request: Request) -> Response:
+        token = tokens_by_reference.get(request.path_params["reference"])
+        if token is None:
+            return JSONResponse({"code": "UnknownReference", "message": "This demo does not know that reference."}, 404)
+        return await relay("GET", f"/verifications/{token}")
+
+    def page(name: str) -> Route:
+        async def serve(_: Request) -> Response:
+            return FileResponse(PAGES / name, media_type="text/html")
+
+        return Route(f"/demo/{name.removesuffix('.html').replace('index', '')}", serve, methods=["GET"])
+
+    return [
+        page("index.html"),
+        page("result.html"),
+        Route("/demo/api/uploads", create_upload, methods=["POST"]),
+        Route("/demo/api/verifications", start_verification, methods=["POST"]),
+        Route("/demo/api/results/{reference}", read_result, methods=["GET"]),
+    ]

@@ -1,0 +1,142 @@
+"""The whole local cloud in one process: COS and FaceID emulators, the gateway with every function,
+and the demo app. `make dev` and the integration tests start it; nothing here ships."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localcloud import accounts
+from localcloud.clock import Clock
+from localcloud.cos import BucketConfig, CorsRule, CosEmulatorConfig, NotificationRule
+from localcloud.cos import create_app as create_cos_app
+from localcloud.faceid import FaceIdEmulatorConfig
+from localcloud.faceid import create_app as create_faceid_app
+from localcloud.gateway import EVENT_FUNCTIONS, ROUTES, EventShape, load_handler
+from localcloud.gateway import create_app as create_gateway_app
+from localcloud.server import BackgroundServer, free_port
+
+APP_TOKEN = "local-dev-app-token-000000000000000000"
+FACEID_RESOURCE_APPID = "1254418846"
+
+
+def faceid_resource_bucket(region: str) -> str:
+    """FaceID's own bucket per region (CreateUploadUrl, sequences, best frames), as in the doc examples."""
+    return f"faceid-resource-{region.removeprefix('ap-')}-{FACEID_RESOURCE_APPID}"
+
+
+@dataclass
+class StackOptions:
+    region: str = "ap-singapore"
+    shape: EventShape = EventShape.SCF_URL
+    flavor: str = "live"
+    data_dir: Path = Path(".localcloud")
+    cos_port: int = 0
+    faceid_port: int = 0
+    gateway_port: int = 0
+    notification_deliveries: int = 1
+    credentials: accounts.KeyPair = accounts.TEMPORARY
+    with_gateway: bool = True
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+
+class Stack:
+    """Starts the servers on loopback and wires them: COS notifies the gateway, FaceID downloads from COS."""
+
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.clock = Clock()
+        self.cos_port = options.cos_port or free_port()
+        self.faceid_port = options.faceid_port or free_port()
+        self.gateway_port = options.gateway_port or free_port()
+        self.cos_url = f"http://127.0.0.1:{self.cos_port}"
+        self.faceid_url = f"http://127.0.0.1:{self.faceid_port}"
+        self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
+        self.bucket = accounts.app_bucket(options.region)
+        self._servers: list[BackgroundServer] = []
+
+    def function_env(self) -> dict[str, str]:
+        """The environment a deployment in this region would give every function."""
+        creds = self.options.credentials
+        env = {
+            "RELAY_REGION": self.options.region,
+            "RELAY_BUCKET": self.bucket,
+            "RELAY_ALLOWED_RETURN_ORIGINS": self.gateway_url,
+            "RELAY_CALLBACK_URL": f"{self.gateway_url}/callback",
+            "RELAY_API_FLAVOR": self.options.flavor,
+            "RELAY_APP_TOKEN": APP_TOKEN,
+            "RELAY_COS_ENDPOINT": self.cos_url,
+            "RELAY_COS_PUBLIC_BASE_URL": self.cos_url,
+            "RELAY_FACEID_ENDPOINT": self.faceid_url,
+            "TENCENTCLOUD_SECRETID": creds.secret_id,
+            "TENCENTCLOUD_SECRETKEY": creds.secret_key,
+            "POWERTOOLS_SERVICE_NAME": "faceid-relay",
+            "POWERTOOLS_METRICS_NAMESPACE": "FaceIdRelay",
+        }
+        if creds.token:
+            env["TENCENTCLOUD_SESSIONTOKEN"] = creds.token
+        env.update(self.options.extra_env)
+        return env
+
+    def _cos_config(self) -> CosEmulatorConfig:
+        region = self.options.region
+        app_bucket = BucketConfig(
+            name=self.bucket,
+            region=region,
+            cors=[
+                CorsRule(
+                    allowed_origins=[self.gateway_url],
+                    allowed_methods=["PUT", "GET", "HEAD"],
+                    allowed_headers=["content-type", "content-md5", "x-cos-forbid-overwrite"],
+                )
+            ],
+            notifications=[
+                NotificationRule(
+                    target_url=f"{self.gateway_url}/_invoke/hash_on_upload",
+                    events=["cos:ObjectCreated:*"],
+                    prefix="uploads/",
+                    deliveries=self.options.notification_deliveries,
+                )
+            ],
+        )
+        resource_buckets = [BucketConfig(name=faceid_resource_bucket(r), region=r) for r in accounts.REGIONS]
+        return CosEmulatorConfig(
+            data_dir=self.options.data_dir / "cos", keys=list(accounts.KEYS), buckets=[app_bucket, *resource_buckets]
+        )
+
+    def _faceid_config(self) -> FaceIdEmulatorConfig:
+        return FaceIdEmulatorConfig(
+            keys=list(accounts.KEYS),
+            cos_endpoint=self.cos_url,
+            resource_buckets={r: faceid_resource_bucket(r) for r in accounts.REGIONS},
+            cos_key=accounts.PERMANENT,
+            cos_public_base_url=self.cos_url,
+            public_base_url=self.faceid_url,
+        )
+
+    def start(self) -> "Stack":
+        cos = create_cos_app(self._cos_config(), clock=self.clock)
+        faceid = create_faceid_app(self._faceid_config(), clock=self.clock)
+        self._servers.append(BackgroundServer(cos, self.cos_port).start())
+        self._servers.append(BackgroundServer(faceid, self.faceid_port).start())
+        if self.options.with_gateway:
+            os.environ.update(self.function_env())
+            handlers = {r.function: load_handler(r.function) for r in ROUTES}
+            handlers.update({name: load_handler(name) for name in EVENT_FUNCTIONS})
+            from localcloud.demo import demo_routes
+
+            gateway = create_gateway_app(self.options.shape, handlers, demo_routes(self.gateway_url, APP_TOKEN))
+            self._servers.append(BackgroundServer(gateway, self.gateway_port).start())
+        return self
+
+    def endpoints(self) -> dict[str, Any]:
+        endpoints: dict[str, Any] = {"cos": self.cos_url, "faceid": self.faceid_url, "bucket": self.bucket}
+        if self.options.with_gateway:
+            endpoints.update(gateway=self.gateway_url, demo=f"{self.gateway_url}/demo/", app_token=APP_TOKEN)
+        return endpoints
+
+    def stop(self) -> None:
+        for server in reversed(self._servers):
+            server.stop()
+        self._servers.clear()

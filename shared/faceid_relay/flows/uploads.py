@@ -1,0 +1,76 @@
+"""Uploads: presigned PUTs on our bucket (or FaceID's CreateUploadUrl), and finding a finished upload's
+MD5 record when a client hands its key back."""
+
+from datetime import UTC, datetime, timedelta
+
+from faceid_relay.errors import InvalidContent, InvalidRequest, UploadNotFound, UploadNotReady
+from faceid_relay.faceid import FaceId
+from faceid_relay.models.records import UploadRecord, upload_record_key
+from faceid_relay.models.requests import CreateUploadRequest
+from faceid_relay.models.responses import BucketUpload, FaceIdUpload
+from faceid_relay.models.rules import (
+    ACTION_REGIONS,
+    PURPOSE_CONTENT_KINDS,
+    Action,
+    Purpose,
+    content_md5_header,
+    new_upload_key,
+    validate_client_key,
+)
+from faceid_relay.settings import Settings
+from faceid_relay.storage import Storage
+
+FACEID_UPLOAD_NEXT_STEP = (
+    "PUT the bytes to uploadUrl within 2 hours, compute their MD5 (32 hex characters) yourself and keep it: "
+    "no trigger fires on FaceID's bucket, so pass resourceUrl together with that MD5 to the next call."
+)
+RECORD_RETRY_SECONDS = 1
+
+
+def create_upload(
+    request: CreateUploadRequest, settings: Settings, storage: Storage, faceid: FaceId
+) -> BucketUpload | FaceIdUpload:
+    if request.via == "faceid":
+        return _faceid_upload(request, settings, faceid)
+    key = new_upload_key(request.purpose)
+    headers = {"Content-Type": request.content_type, "x-cos-forbid-overwrite": "true"}
+    if request.md5:
+        headers["Content-MD5"] = content_md5_header(request.md5)
+    # Content-Length is signed too, so the URL accepts exactly `size` bytes; HTTP clients send it themselves.
+    url = storage.presign_upload(key, {**headers, "Content-Length": str(request.size)}, settings.upload_url_ttl)
+    expires_at = datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl)
+    return BucketUpload(key=key, upload_url=url, headers=headers, expires_at=expires_at)
+
+
+def _faceid_upload(request: CreateUploadRequest, settings: Settings, faceid: FaceId) -> FaceIdUpload:
+    if settings.region not in ACTION_REGIONS[Action.CreateUploadUrl]:
+        raise InvalidRequest(
+            f"FaceID's CreateUploadUrl is not offered in {settings.region}; use via=bucket.", field="via"
+        )
+    answer = faceid.call(Action.CreateUploadUrl, {"TargetAction": str(request.target_action)})
+    return FaceIdUpload(
+        upload_url=answer["UploadUrl"],
+        resource_url=answer["ResourceUrl"],
+        expires_at=datetime.fromtimestamp(int(answer["ExpiredTimestamp"]), UTC),
+        next=FACEID_UPLOAD_NEXT_STEP,
+    )
+
+
+def finished_upload(storage: Storage, key: str, purpose: Purpose, field: str) -> UploadRecord:
+    """The MD5 record of an upload a client names by key: it must be ours, present, hashed, and of the
+    kind its purpose needs (base64 text where binary is expected is refused before FaceID sees it)."""
+    key = validate_client_key(key, purpose, field=field)
+    etag = storage.etag(key)
+    if etag is None:
+        raise UploadNotFound(field=field)
+    stored = storage.read_json(upload_record_key(key, etag))
+    if stored is None:
+        raise UploadNotReady(field=field, retry_after=RECORD_RETRY_SECONDS)
+    record = UploadRecord.model_validate(stored)
+    if record.content_kind not in PURPOSE_CONTENT_KINDS[purpose]:
+        raise InvalidContent(
+            f"The upload is {record.content_kind}, but {purpose.value} needs "
+            f"{' or '.join(sorted(PURPOSE_CONTENT_KINDS[purpose]))}. Upload the raw bytes, not base64 text.",
+            field=field,
+        )
+    return record

@@ -1,0 +1,207 @@
+"""The only code that talks to COS: presigned URLs, streaming reads, and create-once records.
+
+COS has no compare-and-swap, so every state change is a new object written with
+`x-cos-forbid-overwrite: true`: the first writer wins and everyone else reads the winner's answer."""
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from qcloud_cos import CosConfig, CosS3Client
+from qcloud_cos.cos_exception import CosClientError, CosServiceError
+
+from faceid_relay.errors import ProviderMediaUnavailable, StorageUnavailable
+from faceid_relay.settings import Settings
+
+HASH_CHUNK_BYTES = 4 * 1024 * 1024
+FETCH_TIMEOUT_SECONDS = 10
+FORBID_OVERWRITE = {"x-cos-forbid-overwrite": "true"}
+
+
+@dataclass(frozen=True)
+class ObjectDigest:
+    """What streaming an object once tells us."""
+
+    etag: str
+    size: int
+    md5: str
+    head: bytes
+    content_type: str
+
+
+class Storage:
+    """The deployment's bucket. Network calls go to `RELAY_COS_ENDPOINT` when set (the local cloud);
+    URLs handed to FaceID always keep the production host, URLs handed to clients may be rebased."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.bucket = settings.bucket
+        self._token = settings.session_token.get_secret_value() if settings.session_token else None
+        credentials: dict[str, Any] = {
+            "Region": settings.region,
+            "SecretId": settings.secret_id,
+            "SecretKey": settings.secret_key.get_secret_value(),
+            "Token": self._token,
+        }
+        self._signer = CosS3Client(CosConfig(Scheme="https", **credentials))
+        self._api = self._signer
+        self._endpoint = settings.cos_endpoint.rstrip("/") if settings.cos_endpoint else None
+        if settings.cos_endpoint:
+            endpoint = urlsplit(settings.cos_endpoint)
+            self._api = CosS3Client(
+                CosConfig(Scheme=endpoint.scheme, IP=endpoint.hostname, Port=endpoint.port, **credentials), retry=1
+            )
+        self._client_signer = self._signer
+        if settings.cos_public_base_url:
+            public = urlsplit(settings.cos_public_base_url)
+            self._client_signer = CosS3Client(
+                CosConfig(Scheme=public.scheme, Domain=f"{public.netloc}/{self.bucket}", **credentials)
+            )
+
+    def _token_params(self) -> dict[str, str]:
+        # The SDK does not put the session token into presigned URLs (reference §3.3): add it ourselves.
+        return {"x-cos-security-token": self._token} if self._token else {}
+
+    def presign_upload(self, key: str, headers: dict[str, str], ttl: int) -> str:
+        """A PUT URL for a client; every header given is signed, so the client must send exactly these."""
+        return str(
+            self._client_signer.get_presigned_url(
+                Bucket=self.bucket, Key=key, Method="PUT", Expired=ttl, Headers=headers, Params=self._token_params()
+            )
+        )
+
+    def presign_download_for_provider(self, key: str, ttl: int) -> str:
+        """A GET URL in the production COS form FaceID requires (same-region bucket host)."""
+        return str(
+            self._signer.get_presigned_url(
+                Bucket=self.bucket, Key=key, Method="GET", Expired=ttl, Params=self._token_params()
+            )
+        )
+
+    def presign_download_for_client(self, key: str, ttl: int) -> str:
+        return str(
+            self._client_signer.get_presigned_url(
+                Bucket=self.bucket, Key=key, Method="GET", Expired=ttl, Params=self._token_params()
+            )
+        )
+
+    def digest(self, key: str, sniff_bytes: int = 64) -> ObjectDigest | None:
+        """Stream the object once in large chunks (constant memory): MD5, size and its first bytes.
+        None when the object is gone."""
+        try:
+            response = self._api.get_object(Bucket=self.bucket, Key=key)
+        except CosServiceError as error:
+            if error.get_status_code() == 404:
+                return None
+            raise StorageUnavailable() from error
+        except CosClientError as error:
+            raise StorageUnavailable() from error
+        md5 = hashlib.md5(usedforsecurity=False)
+        size = 0
+        head = b""
+        for chunk in _chunks(response["Body"].get_raw_stream()):
+            if len(head) < sniff_bytes:
+                head += chunk[: sniff_bytes - len(head)]
+            md5.update(chunk)
+            size += len(chunk)
+        return ObjectDigest(
+            etag=str(response.get("ETag", "")).strip('"'),
+            size=size,
+            md5=md5.hexdigest(),
+            head=head,
+            content_type=str(response.get("Content-Type", "")),
+        )
+
+    def etag(self, key: str) -> str | None:
+        """The object's current ETag, or None when it does not exist."""
+        try:
+            head = self._api.head_object(Bucket=self.bucket, Key=key)
+        except CosServiceError as error:
+            if error.get_status_code() == 404:
+                return None
+            raise StorageUnavailable() from error
+        except CosClientError as error:
+            raise StorageUnavailable() from error
+        return str(head.get("ETag", "")).strip('"')
+
+    def fetch_url(self, url: str, max_bytes: int) -> bytes:
+        """Download a COS URL handed to us by FaceID (its own bucket). In the local cloud the request goes
+        to RELAY_COS_ENDPOINT with the URL's host in the Host header, as DNS would route it in production."""
+        parts = urlsplit(url)
+        target = url
+        headers = {}
+        if self._endpoint is not None:
+            target = f"{self._endpoint}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+            headers["Host"] = parts.netloc
+        try:
+            with requests.get(target, headers=headers, stream=True, timeout=FETCH_TIMEOUT_SECONDS) as answer:
+                if answer.status_code != 200:
+                    raise ProviderMediaUnavailable()
+                data = bytearray()
+                for chunk in answer.iter_content(HASH_CHUNK_BYTES):
+                    data += chunk
+                    if len(data) > max_bytes:
+                        raise ProviderMediaUnavailable("FaceID's media is larger than expected. Retry later.")
+                return bytes(data)
+        except requests.RequestException as error:
+            raise ProviderMediaUnavailable() from error
+
+    def read_bytes(self, key: str) -> bytes | None:
+        try:
+            response = self._api.get_object(Bucket=self.bucket, Key=key)
+            return b"".join(_chunks(response["Body"].get_raw_stream()))
+        except CosServiceError as error:
+            if error.get_status_code() == 404:
+                return None
+            raise StorageUnavailable() from error
+        except CosClientError as error:
+            raise StorageUnavailable() from error
+
+    def read_json(self, key: str) -> dict[str, Any] | None:
+        data = self.read_bytes(key)
+        if data is None:
+            return None
+        loaded: dict[str, Any] = json.loads(data)
+        return loaded
+
+    def create(self, key: str, data: bytes, content_type: str) -> bool:
+        """Write once: False when the key already exists (someone else won)."""
+        try:
+            self._api.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                ContentMD5=_content_md5(data),
+                # put_object only knows mapped kwargs; Metadata entries go out as raw headers (cos_comm.mapped).
+                Metadata=FORBID_OVERWRITE,
+            )
+        except CosServiceError as error:
+            if error.get_status_code() == 409:
+                return False
+            raise StorageUnavailable() from error
+        except CosClientError as error:
+            raise StorageUnavailable() from error
+        return True
+
+    def create_json(self, key: str, payload: dict[str, Any]) -> bool:
+        return self.create(key, json.dumps(payload, separators=(",", ":")).encode(), "application/json")
+
+    def delete(self, key: str) -> None:
+        try:
+            self._api.delete_object(Bucket=self.bucket, Key=key)
+        except (CosServiceError, CosClientError) as error:
+            raise StorageUnavailable() from error
+
+
+def _content_md5(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode("ascii")
+
+
+def _chunks(raw: Any) -> Iterator[bytes]:
+    while chunk := raw.read(HASH_CHUNK_BYTES):
+        yield chunk
