@@ -50,7 +50,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 package: $(STAMP)
-	$(BIN)/python -m bench.package
+	$(BIN)/python -m deploy.package
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

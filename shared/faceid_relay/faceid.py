@@ -83,9 +83,13 @@ def provider_error(error: TencentCloudSDKException) -> RelayError:
         return VerificationNotFound()
     if "MD5" in (error.get_message() or "").upper():
         return ContentChanged(ContentChanged.message + reference)
-    if code in ("ClientNetworkError", "ServerNetworkError") or code.startswith(("InternalError", "ResourceUnavailable")):
+    if code in ("ClientNetworkError", "ServerNetworkError") or code.startswith(
+        ("InternalError", "ResourceUnavailable")
+    ):
         return ProviderUnavailable(ProviderUnavailable.message + reference)
-    return ProviderRejected(f"FaceID refused the request: {code}{reference}. Check the input named in the code.")
+    return ProviderRejected(
+        f"FaceID refused the request: {code}{reference}. Check the input named in the code."
+    )
 
 
 class FaceId:
@@ -113,8 +117,12 @@ class FaceId:
                 return self._call_once(action, params)
             except TencentCloudSDKException as error:
                 if error.get_code() in verdicts:
-                    return {"Result": error.get_code(), "Description": error.get_message(), "Sim": 0.0,
-                            "RequestId": error.get_request_id()}
+                    return {
+                        "Result": error.get_code(),
+                        "Description": error.get_message(),
+                        "Sim": 0.0,
+                        "RequestId": error.get_request_id(),
+                    }
                 mapped = provider_error(error)
                 if not isinstance(mapped, RateLimited):
                     raise mapped from error

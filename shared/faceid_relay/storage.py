@@ -53,7 +53,8 @@ class Storage:
         if settings.cos_endpoint:
             endpoint = urlsplit(settings.cos_endpoint)
             self._api = CosS3Client(
-                CosConfig(Scheme=endpoint.scheme, IP=endpoint.hostname, Port=endpoint.port, **credentials), retry=1
+                CosConfig(Scheme=endpoint.scheme, IP=endpoint.hostname, Port=endpoint.port, **credentials),
+                retry=1,
             )
         self._client_signer = self._signer
         if settings.cos_public_base_url:
@@ -70,7 +71,12 @@ class Storage:
         """A PUT URL for a client; every header given is signed, so the client must send exactly these."""
         return str(
             self._client_signer.get_presigned_url(
-                Bucket=self.bucket, Key=key, Method="PUT", Expired=ttl, Headers=headers, Params=self._token_params()
+                Bucket=self.bucket,
+                Key=key,
+                Method="PUT",
+                Expired=ttl,
+                Headers=headers,
+                Params=self._token_params(),
             )
         )
 

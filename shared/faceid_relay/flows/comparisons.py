@@ -40,15 +40,24 @@ def compare_liveness(
         storage=storage,
     )
     if live_data.url == image.url:
-        raise InvalidRequest("The live data and the compare image must be two different resources.", field="imageKey")
+        raise InvalidRequest(
+            "The live data and the compare image must be two different resources.", field="imageKey"
+        )
     answer = faceid.call(
         Action.DetectReflectLivenessAndCompare,
-        {"LiveDataUrl": live_data.url, "LiveDataMd5": live_data.md5, "ImageUrl": image.url, "ImageMd5": image.md5},
+        {
+            "LiveDataUrl": live_data.url,
+            "LiveDataMd5": live_data.md5,
+            "ImageUrl": image.url,
+            "ImageMd5": image.md5,
+        },
         verdicts=LIVENESS_VERDICT_CODES,
     )
     result = str(answer.get("Result", ""))
     similarity = float(answer.get("Sim") or 0.0)
-    best_frame = _keep_best_frame(answer, storage) if result == SUCCESS and answer.get("BestFrameUrl") else None
+    best_frame = (
+        _keep_best_frame(answer, storage) if result == SUCCESS and answer.get("BestFrameUrl") else None
+    )
     return LivenessComparisonResponse(
         result=result,
         description=str(answer.get("Description", "")),
@@ -63,7 +72,9 @@ def _keep_best_frame(answer: dict[str, object], storage: Storage) -> StoredMedia
     frame = storage.fetch_url(str(answer["BestFrameUrl"]), MAX_BEST_FRAME_BYTES)
     md5 = hashlib.md5(frame, usedforsecurity=False).hexdigest()
     if md5 != str(answer.get("BestFrameMd5", "")).lower():
-        raise ProviderMediaUnavailable("FaceID's best frame arrived damaged (MD5 mismatch). Retry the request.")
+        raise ProviderMediaUnavailable(
+            "FaceID's best frame arrived damaged (MD5 mismatch). Retry the request."
+        )
     key = result_media_key(f"comparison-{uuid.uuid4().hex}", "best-frame.jpg")
     storage.create(key, frame, "image/jpeg")
     return StoredMedia(key=key, md5=md5, size=len(frame))

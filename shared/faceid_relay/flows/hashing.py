@@ -17,7 +17,9 @@ def record_upload(event: CosObjectEvent, settings: Settings, storage: Storage) -
     """None when there is nothing to record: another bucket, a key outside uploads/, or an object
     deleted before we ran."""
     if event.bucket != settings.bucket or not event.key.startswith(UPLOADS_PREFIX):
-        logger.info("skipped object outside the trigger's scope", extra={"bucket": event.bucket, "key": event.key})
+        logger.info(
+            "skipped object outside the trigger's scope", extra={"bucket": event.bucket, "key": event.key}
+        )
         return None
     digest = storage.digest(event.key)
     if digest is None:
@@ -38,4 +40,3 @@ def record_upload(event: CosObjectEvent, settings: Settings, storage: Storage) -
         extra={"key": event.key, "size": record.size, "content_kind": record.content_kind},
     )
     return record
-

@@ -28,7 +28,9 @@ def resolve_resource(
     """Exactly one of key or url+md5 is set (the request models enforce it)."""
     if key is not None:
         record = finished_upload(storage, key, purpose, field=f"{field}Key")
-        return Resource(storage.presign_download_for_provider(record.key, settings.provider_download_ttl), record.md5)
+        return Resource(
+            storage.presign_download_for_provider(record.key, settings.provider_download_ttl), record.md5
+        )
     assert url is not None and md5 is not None
     parse_cos_url(url, region=settings.region, field=f"{field}Url")
     return Resource(url, md5)

@@ -18,7 +18,9 @@ from faceid_relay.storage import Storage
 MAX_SEQUENCE_BYTES = 16 * 1024 * 1024
 
 
-def generate_sequence(request: SequenceRequest, settings: Settings, storage: Storage, faceid: FaceId) -> SequenceResponse:
+def generate_sequence(
+    request: SequenceRequest, settings: Settings, storage: Storage, faceid: FaceId
+) -> SequenceResponse:
     device_data = resolve_resource(
         key=request.device_data_key,
         url=request.device_data_url,
@@ -30,12 +32,18 @@ def generate_sequence(request: SequenceRequest, settings: Settings, storage: Sto
     )
     answer = faceid.call(
         Action.GenerateReflectSequence,
-        {"DeviceDataUrl": device_data.url, "DeviceDataMd5": device_data.md5, "SecurityLevel": request.security_level},
+        {
+            "DeviceDataUrl": device_data.url,
+            "DeviceDataMd5": device_data.md5,
+            "SecurityLevel": request.security_level,
+        },
     )
     sequence = storage.fetch_url(answer["ReflectSequenceUrl"], MAX_SEQUENCE_BYTES)
     md5 = hashlib.md5(sequence, usedforsecurity=False).hexdigest()
     if md5 != str(answer["ReflectSequenceMd5"]).lower():
-        raise ProviderMediaUnavailable("FaceID's light sequence arrived damaged (MD5 mismatch). Retry the request.")
+        raise ProviderMediaUnavailable(
+            "FaceID's light sequence arrived damaged (MD5 mismatch). Retry the request."
+        )
     key = result_media_key(f"sequence-{uuid.uuid4().hex}", "sequence.bin")
     storage.create(key, sequence, "application/octet-stream")
     return SequenceResponse(

@@ -37,7 +37,9 @@ def create_upload(
     if request.md5:
         headers["Content-MD5"] = content_md5_header(request.md5)
     # Content-Length is signed too, so the URL accepts exactly `size` bytes; HTTP clients send it themselves.
-    url = storage.presign_upload(key, {**headers, "Content-Length": str(request.size)}, settings.upload_url_ttl)
+    url = storage.presign_upload(
+        key, {**headers, "Content-Length": str(request.size)}, settings.upload_url_ttl
+    )
     expires_at = datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl)
     return BucketUpload(key=key, upload_url=url, headers=headers, expires_at=expires_at)
 

@@ -29,7 +29,13 @@ from faceid_relay.models.records import (
     session_key,
 )
 from faceid_relay.models.requests import VerificationRequest
-from faceid_relay.models.responses import Attempt, StoredMedia, StoredMediaLink, VerificationResponse, VerificationResult
+from faceid_relay.models.responses import (
+    Attempt,
+    StoredMedia,
+    StoredMediaLink,
+    VerificationResponse,
+    VerificationResult,
+)
 from faceid_relay.models.rules import Action, Purpose, ReturnUrlPolicy, validate_biz_token
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
@@ -77,7 +83,9 @@ def issue_verification_token(
     )
     storage.create_json(session_key(biz_token), session.model_dump(mode="json"))
     if claim is not None:
-        record = IdempotencyRecord(key_hash=claim, request_hash=request_hash, biz_token=biz_token, created_at=now)
+        record = IdempotencyRecord(
+            key_hash=claim, request_hash=request_hash, biz_token=biz_token, created_at=now
+        )
         if not storage.create_json(idempotency_key(claim), record.model_dump(mode="json")):
             # A concurrent retry won: answer with its token (ours expires unused in 10 minutes).
             replay = _replay(claim, request_hash, storage)
@@ -94,7 +102,9 @@ def _compare_image_params(
         if flavor == "legacy":
             raise InvalidRequest("The legacy flow needs a compare image.", field="compareImageKey")
         return None, None, params
-    record = finished_upload(storage, request.compare_image_key, Purpose.COMPARE_IMAGE, field="compareImageKey")
+    record = finished_upload(
+        storage, request.compare_image_key, Purpose.COMPARE_IMAGE, field="compareImageKey"
+    )
     if flavor == "legacy":
         url = storage.presign_download_for_provider(record.key, settings.provider_download_ttl)
         return record.key, record.md5, {**params, "CompareImageUrl": url, "CompareImageMd5": record.md5}
@@ -144,7 +154,9 @@ def finish_verification(raw_token: str, settings: Settings, storage: Storage, fa
     return _return_location(session, status)
 
 
-def read_verification_result(raw_token: str, settings: Settings, storage: Storage, faceid: FaceId) -> VerificationResult:
+def read_verification_result(
+    raw_token: str, settings: Settings, storage: Storage, faceid: FaceId
+) -> VerificationResult:
     """The truth for the app backend. A session whose user never came back is finalized here too, so
     the result is kept even when the browser was closed before the redirect."""
     session = _session(raw_token, storage)
@@ -180,7 +192,9 @@ def _session(raw_token: str, storage: Storage) -> SessionRecord:
     return SessionRecord.model_validate(stored)
 
 
-def _finalize(session: SessionRecord, settings: Settings, storage: Storage, faceid: FaceId) -> FinalRecord | None:
+def _finalize(
+    session: SessionRecord, settings: Settings, storage: Storage, faceid: FaceId
+) -> FinalRecord | None:
     """The final record, creating it at most once; None while the user has not finished."""
     existing = storage.read_json(final_key(session.biz_token))
     if existing is not None:
@@ -203,15 +217,24 @@ def _fetch_final(session: SessionRecord, storage: Storage, faceid: FaceId) -> Fi
         answer = faceid.call(get_action, {"BizToken": session.biz_token})
     except VerificationExpired:
         # Past FaceID's 3-day window: nothing to copy any more.
-        return FinalRecord(biz_token=session.biz_token, status="expired", error_code=ERROR_CODE_TOKEN_EXPIRED,
-                           error_message="BizToken expired.", similarity=None, attempts=[], media={},
-                           finalized_at=now)
+        return FinalRecord(
+            biz_token=session.biz_token,
+            status="expired",
+            error_code=ERROR_CODE_TOKEN_EXPIRED,
+            error_message="BizToken expired.",
+            similarity=None,
+            attempts=[],
+            media={},
+            finalized_at=now,
+        )
     if answer.get("ErrorCode") is None:
         return None
     error_code = int(answer["ErrorCode"])
     attempts = [_attempt(detail) for detail in answer.get("VerificationDetailList") or []]
     media = _store_media(session, answer, storage)
-    status = "passed" if error_code == 0 else "expired" if error_code == ERROR_CODE_TOKEN_EXPIRED else "failed"
+    status = (
+        "passed" if error_code == 0 else "expired" if error_code == ERROR_CODE_TOKEN_EXPIRED else "failed"
+    )
     return FinalRecord(
         biz_token=session.biz_token,
         status=status,
@@ -249,7 +272,9 @@ def _store_media(session: SessionRecord, answer: dict[str, Any], storage: Storag
         filename, content_type = MEDIA_FILES[name]
         key = result_media_key(session.biz_token, filename)
         storage.create(key, data, content_type)
-        stored[name] = StoredMedia(key=key, md5=hashlib.md5(data, usedforsecurity=False).hexdigest(), size=len(data))
+        stored[name] = StoredMedia(
+            key=key, md5=hashlib.md5(data, usedforsecurity=False).hexdigest(), size=len(data)
+        )
     return stored
 
 
@@ -273,7 +298,9 @@ def _media_bytes(flavor: str, answer: dict[str, Any], storage: Storage) -> dict[
             try:
                 media[name] = base64.b64decode(str(answer[field]), validate=True)
             except binascii.Error as error:
-                raise ProviderMediaUnavailable("FaceID's result media was not valid base64. Retry.") from error
+                raise ProviderMediaUnavailable(
+                    "FaceID's result media was not valid base64. Retry."
+                ) from error
     return media
 
 

@@ -1,0 +1,1 @@
+"""Deployment side: the package builder (layer + function zips) and the bucket configuration."""

@@ -1,0 +1,24 @@
+"""GET /callback?token= — where FaceID sends the browser: the result is copied out once, the session
+marked final, and the browser sent to the returnUrl fixed at issuance. No app token (browsers call it)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from faceid_relay.flows.verifications import finish_verification
+from faceid_relay.http_api import http_handler
+from faceid_relay.observability import logger
+from faceid_relay.runtime import http_function
+
+fn = http_function(lambda settings: [settings.web_actions[1]], app_token=False)
+app = fn.app
+
+
+@app.get("/callback")
+def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Response[str]:
+    location = finish_verification(token, fn.settings, fn.storage, fn.faceid)
+    return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")
+
+
+handler = http_handler(app, logger)

@@ -1,0 +1,219 @@
+"""The HTTP edge every function shares, so each reads like a Powertools example: one validating resolver,
+one mapping of every failure to `{code, message, field?}`, the app-token check, and the entry point."""
+
+import hmac
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import SecretStr
+
+from faceid_relay.errors import (
+    InternalError,
+    InvalidRequest,
+    RelayError,
+    Unauthorized,
+    UnsupportedContentType,
+)
+from faceid_relay.platform.context import wrap_context
+from faceid_relay.platform.http import (
+    UnsupportedEventError,
+    json_response,
+    to_http_api_v2,
+    to_platform_response,
+)
+
+Handler = Callable[[Any, Any], dict[str, Any]]
+Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]
+
+# What browsers may send cross-origin (Powertools would also allow its X-Amz-* headers, which we never read).
+CORS_ALLOW_HEADERS = frozenset({"Authorization", "Content-Type", "Idempotency-Key"})
+# Lets browser code read how long to wait after a 429.
+CORS_EXPOSE_HEADERS = ("Retry-After",)
+# Pydantic prefixes the messages of custom validators with these; the client needs only the reason.
+_VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def create_resolver(
+    *,
+    cors_origins: Sequence[str] = (),
+    strip_prefixes: Sequence[str] = (),
+    logger: Logger | logging.Logger | None = None,
+) -> APIGatewayHttpResolver:
+    """A validating resolver whose every error is `{code, message, field?}` JSON. A function reads:
+
+        app = create_resolver(cors_origins=settings.cors_origins, logger=logger)
+        app.use([require_app_token(settings.app_token)])
+
+        @app.post("/verifications")
+        def issue_verification(request: IssueVerification) -> Verification: ...
+
+        handler = http_handler(app, logger)
+
+    cors_origins: exact origins (`https://app.example.com`) allowed to call from a browser; none → CORS off.
+    strip_prefixes: path prefixes an API Gateway publishes the function under (see platform/http.py).
+    logger: where unexpected errors are logged (the function's Powertools Logger; stdlib otherwise)."""
+    log = logger or logging.getLogger(__name__)
+    resolver = APIGatewayHttpResolver(
+        cors=_cors_config(cors_origins),
+        # Powertools' debug mode (POWERTOOLS_DEV) prints every event, bearer token included: never.
+        debug=False,
+        strip_prefixes=list(strip_prefixes) or None,
+        enable_validation=True,
+        # Without this, output that breaks a route's return annotation is raised as RequestValidationError and
+        # would blame the client; with it, it is ResponseValidationError, answered 500 below.
+        response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+    )
+
+    def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
+        return _error_response(_invalid_request(error.errors()))
+
+    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+        return _error_response(UnsupportedContentType("Send the request body as application/json."))
+
+    def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+        body = {
+            "code": "RouteNotFound",
+            "message": "This function serves no route with that method and path.",
+        }
+        return _json(HTTPStatus.NOT_FOUND, body)
+
+    def relay_error(error: RelayError) -> Response[dict[str, Any]]:
+        if error.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            log.error("Request failed: %s", error.code, exc_info=error)
+        return _error_response(error)
+
+    def unexpected_error(error: Exception) -> Response[dict[str, Any]]:
+        log.error("Unhandled error", exc_info=error)
+        return _error_response(InternalError())
+
+    # Powertools picks the handler of the nearest class in the exception's MRO, so Exception is the fallback.
+    handlers: dict[type[Exception], Callable[[Any], Response[dict[str, Any]]]] = {
+        RequestValidationError: invalid_request,
+        RequestUnsupportedContentType: unsupported_media_type,
+        NotFoundError: route_not_found,
+        RelayError: relay_error,
+        Exception: unexpected_error,
+    }
+    for exception_class, handle in handlers.items():
+        resolver.exception_handler(exception_class)(handle)
+    return resolver
+
+
+def require_app_token(expected: SecretStr | str) -> Middleware:
+    """Powertools middleware: the request must carry `Authorization: Bearer <expected>`, else 401.
+
+    Use it app-wide (`app.use([...])`) or per route (`middlewares=[...]`). Powertools validates the request
+    before any middleware runs, so a request that is both unauthenticated and invalid is answered 400;
+    the route itself never runs without the token."""
+    token = expected.get_secret_value() if isinstance(expected, SecretStr) else expected
+    if not token:
+        raise ValueError("The app token is empty; refusing to serve without authentication.")
+    expected_bytes = token.encode()
+
+    def app_token_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+        # CORS preflights never carry credentials (Fetch standard, "CORS-preflight request").
+        if app.current_event.http_method == "OPTIONS":
+            return next_middleware(app)
+        scheme, _, presented = (app.current_event.headers.get("authorization") or "").partition(" ")
+        # Bytes, not str: compare_digest rejects non-ASCII str, and a client controls this header.
+        if scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), expected_bytes):
+            return next_middleware(app)
+        return _error_response(Unauthorized())
+
+    return app_token_middleware
+
+
+def http_handler(resolver: APIGatewayHttpResolver, logger: Logger) -> Handler:
+    """The function's entry point, `handler(event, context)`, for SCF and Lambda alike.
+
+    Wraps the context, adapts the event to HTTP API v2 (an unknown event is answered 400), injects the
+    context into the logger with the request id as correlation id, resolves, and shapes the response
+    for the platform."""
+
+    # log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT: events carry the app's bearer token.
+    @logger.inject_lambda_context(log_event=False)
+    def handle(event: Any, context: LambdaContext) -> dict[str, Any]:
+        try:
+            request = to_http_api_v2(event, request_id=context.aws_request_id)
+        except UnsupportedEventError as error:
+            logger.set_correlation_id(context.aws_request_id)
+            logger.warning("Unsupported event", reason=str(error))
+            return json_response(HTTPStatus.BAD_REQUEST, {"code": "UnsupportedEvent", "message": str(error)})
+        logger.set_correlation_id(request.event["requestContext"]["requestId"])
+        return to_platform_response(resolver.resolve(request.event, context), request.shape)
+
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        return handle(event, wrap_context(context))
+
+    return handler
+
+
+def _json(
+    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=int(status), content_type=content_types.APPLICATION_JSON, body=dict(body), headers=headers
+    )
+
+
+def _error_response(error: RelayError) -> Response[dict[str, Any]]:
+    return _json(error.status, error.body(), headers=error.headers())
+
+
+def _invalid_request(errors: Sequence[Any]) -> InvalidRequest:
+    """The first problem, located and explained; never the input (it may be secret or personal)."""
+    first: Mapping[str, Any] = errors[0] if errors else {}
+    kind = first.get("type")
+    field = "body" if kind == "json_invalid" else _field_path(first.get("loc", ()))
+    if kind == "json_invalid":
+        message = "The body is not valid JSON."
+    elif kind == "missing":
+        message = "A JSON body is required." if field == "body" else f"{field} is required."
+    else:
+        reason = str(first.get("msg", "is invalid"))
+        for prefix in _VALIDATOR_PREFIXES:
+            reason = reason.removeprefix(prefix)
+        message = f"{field}: {reason.rstrip('.')}."
+    if len(errors) > 1:
+        message += f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in this request.)"
+    return InvalidRequest(message, field=field)
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    """("body", "returnUrl") → "returnUrl"; ("query", "token") → "query.token"; list items as "[0]".
+
+    Powertools reports fields by alias, i.e. the way the client spelled them."""
+    parts = list(loc[1:] if loc and loc[0] == "body" else loc)
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f"{'.' if path else ''}{part}"
+    return path or "body"
+
+
+def _cors_config(origins: Sequence[str]) -> CORSConfig | None:
+    if not origins:
+        return None
+    for origin in origins:
+        parts = urlsplit(origin)
+        exact = f"{parts.scheme}://{parts.netloc}".lower()
+        if parts.scheme not in ("https", "http") or not parts.netloc or origin != exact:
+            raise ValueError(
+                f"A CORS origin must be exactly scheme://host[:port] in lower case, not {origin!r}."
+            )
+    cors = CORSConfig(
+        allow_origin=origins[0], extra_origins=list(origins[1:]), expose_headers=list(CORS_EXPOSE_HEADERS)
+    )
+    cors.allow_headers = set(CORS_ALLOW_HEADERS)
+    return cors

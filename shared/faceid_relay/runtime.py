@@ -1,0 +1,39 @@
+"""What every HTTP function builds once per cold start: settings (failing fast on a bad configuration),
+the bucket, the validating resolver behind the app token, and FaceID bound to the invocation's time."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from faceid_relay.faceid import FaceId
+from faceid_relay.http_api import create_resolver, require_app_token
+from faceid_relay.models.rules import Action
+from faceid_relay.observability import logger
+from faceid_relay.settings import Settings
+from faceid_relay.storage import Storage
+
+
+@dataclass(frozen=True)
+class HttpFunction:
+    settings: Settings
+    storage: Storage
+    app: APIGatewayHttpResolver
+    faceid: FaceId
+
+
+def http_function(
+    calls: Iterable[Action] | Callable[[Settings], Iterable[Action]] = (), *, app_token: bool = True
+) -> HttpFunction:
+    """`calls`: the FaceID actions this function calls, or how to pick them from the settings (the API
+    flavor); the deployment's region must serve them all."""
+    settings = Settings.from_env()
+    settings.require_actions(*(calls(settings) if callable(calls) else calls))
+    app = create_resolver(cors_origins=settings.cors_origins, logger=logger)
+    if app_token:
+        app.use([require_app_token(settings.app_token)])
+
+    def remaining_seconds() -> float:
+        return app.lambda_context.get_remaining_time_in_millis() / 1000
+
+    return HttpFunction(settings, Storage(settings), app, FaceId(settings, remaining=remaining_seconds))

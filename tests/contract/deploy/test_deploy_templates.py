@@ -1,0 +1,260 @@
+"""template.yaml (SAM) and serverless.yml (SCF) against their validators and against the code they deploy.
+
+The AWS tools live in their own virtualenv (.venv-deploy, see deploy/README.md); without it these tests fail
+and say how to install it. Both files are parsed there too (cfn-lint's decoder understands !Ref & co.)."""
+
+import ast
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploy.bucket import BUCKET_PATTERN, REGIONS
+
+ROOT = Path(__file__).resolve().parents[3]
+DEPLOY_BIN = ROOT / ".venv-deploy" / "bin"
+INSTALL = "python3 -m venv .venv-deploy && .venv-deploy/bin/pip install aws-sam-cli==1.170.0"
+SECRETS = {"TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN", "RELAY_APP_TOKEN"}
+ENV_REFERENCE = re.compile(r"\$\{env:(\w+)\}")
+TENCENT_SECRET_ID = re.compile(r"AKID[0-9A-Za-z]{10,}")
+
+DOCUMENTS = {
+    "template": "template.yaml",
+    "serverless": "serverless.yml",
+    "layer": "deploy/scf-layer/serverless.yml",
+}
+DECODE = """
+import json, sys, yaml
+from cfnlint.decode import decode
+template, errors = decode(sys.argv[1])
+assert not errors, errors
+documents = {"template": template}
+for name, path in zip(("serverless", "layer"), sys.argv[2:]):
+    documents[name] = yaml.safe_load(open(path))
+print(json.dumps(documents))
+"""
+
+
+def deploy_tool(name: str) -> Path:
+    tool = DEPLOY_BIN / name
+    if not tool.exists():
+        pytest.fail(f"{tool} is missing; install the deployment tools with: {INSTALL}")
+    return tool
+
+
+def run_tool(*command: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - tools from .venv-deploy, fixed arguments
+        [str(part) for part in command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+    )
+
+
+@pytest.fixture(scope="module")
+def documents() -> dict[str, Any]:
+    result = run_tool(deploy_tool("python"), "-c", DECODE, *DOCUMENTS.values())
+    assert result.returncode == 0, result.stderr
+    parsed: dict[str, Any] = json.loads(result.stdout)
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def sam_functions(documents) -> dict[str, dict[str, Any]]:
+    """template.yaml functions by job (the folder their CodeUri names)."""
+    resources = documents["template"]["Resources"]
+    functions = {}
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            properties = resource["Properties"]
+            functions[Path(properties["CodeUri"]).name] = properties
+    return functions
+
+
+@pytest.fixture(scope="module")
+def scf_inputs(documents) -> dict[str, Any]:
+    inputs: dict[str, Any] = documents["serverless"]["inputs"]
+    return inputs
+
+
+def binds_handler(app: Path, name: str) -> bool:
+    """Whether the module binds `name` at top level (def, assignment or import), read without importing it."""
+    for node in ast.parse(app.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            return True
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            return True
+        if isinstance(node, ast.ImportFrom) and any(
+            (alias.asname or alias.name) == name for alias in node.names
+        ):
+            return True
+    return False
+
+
+def assert_handler_resolves(code_dir: Path, handler: str) -> None:
+    module, _, function = handler.rpartition(".")
+    app = code_dir / f"{module.replace('.', '/')}.py"
+    assert app.is_file(), f"{handler} needs {app.relative_to(ROOT)}"
+    assert binds_handler(app, function), f"{app.relative_to(ROOT)} defines no top-level {function!r}"
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    pairs = (
+        line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#")
+    )
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def http_jobs(sam_functions) -> set[str]:
+    return {
+        job
+        for job, properties in sam_functions.items()
+        if "FunctionUrlConfig" in properties
+        or any(event["Type"] == "HttpApi" for event in properties.get("Events", {}).values())
+    }
+
+
+# --- template.yaml ---------------------------------------------------------------------------------
+
+
+def test_cfn_lint_accepts_the_template():
+    result = run_tool(deploy_tool("cfn-lint"), "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_validate_lint_accepts_the_template():
+    result = run_tool(deploy_tool("sam"), "validate", "--lint", "--template", "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_sam_function_handler_resolves_to_a_handler_callable(documents, sam_functions):
+    default_handler = documents["template"]["Globals"]["Function"]["Handler"]
+    assert sam_functions
+    for properties in sam_functions.values():
+        assert_handler_resolves(ROOT / properties["CodeUri"], properties.get("Handler", default_handler))
+
+
+def test_sam_deploys_exactly_the_function_folders(sam_functions):
+    folders = {app.parent.name for app in (ROOT / "functions").glob("*/app.py")}
+    assert set(sam_functions) == folders
+
+
+def test_every_function_has_sample_events(sam_functions):
+    for job in sam_functions:
+        assert list((ROOT / "events").glob(f"{job}.*.json")), f"no events/{job}.*.json"
+
+
+def test_sam_runtime_matches_the_layer(documents):
+    template = documents["template"]
+    layers = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::LayerVersion"]
+    assert template["Globals"]["Function"]["Runtime"] == "python3.11"
+    assert [layer["Properties"]["CompatibleRuntimes"] for layer in layers] == [["python3.11"]]
+    assert [layer["Properties"]["ContentUri"] for layer in layers] == [".build/layer"]
+
+
+def test_sam_secrets_are_dynamic_references_only(documents):
+    template = documents["template"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    for name in SECRETS & set(variables):
+        assert "{{resolve:secretsmanager:" in json.dumps(variables[name]), name
+    for name, parameter in template["Parameters"].items():
+        assert not parameter.get("NoEcho") or "Default" not in parameter, (
+            f"{name}: NoEcho secret with a default"
+        )
+
+
+def test_sam_grants_no_managed_full_access(documents):
+    policies = json.dumps(
+        [r["Properties"].get("Policies") for r in documents["template"]["Resources"].values()]
+    )
+    assert "FullAccess" not in policies
+
+
+def test_sam_regions_are_the_deployment_regions(documents):
+    assert set(documents["template"]["Parameters"]["FaceIdRegion"]["AllowedValues"]) == set(REGIONS)
+
+
+# --- serverless.yml --------------------------------------------------------------------------------
+
+
+def test_scf_functions_are_the_sam_functions_and_resolve(scf_inputs, sam_functions):
+    functions = scf_inputs["functions"]
+    assert set(functions) == set(sam_functions)
+    for job, function in functions.items():
+        code_dir = ROOT / function["src"]
+        assert code_dir == ROOT / "functions" / job
+        assert_handler_resolves(code_dir, function["handler"])
+
+
+def test_scf_function_names_fit_scf(documents, scf_inputs):
+    """multi-scf names a function <key>-<name>-<stage>-<app>; SCF allows 60 characters."""
+    serverless = documents["serverless"]
+    assert serverless["stage"] == "${env:REGION}"
+    for region in REGIONS:
+        for key in scf_inputs["functions"]:
+            name = f"{key}-{serverless['name']}-{region}-{serverless['app']}"
+            assert re.fullmatch(r"[A-Za-z][\w-]{0,58}[A-Za-z0-9]", name), name
+
+
+def test_scf_runtime_and_layer(scf_inputs):
+    assert scf_inputs["runtime"] == "Python3.11"  # the layer's wheels are CPython 3.11 builds
+    assert [layer["name"] for layer in scf_inputs["layers"]] == ["faceid-relay"]
+
+
+def test_scf_cos_trigger_watches_only_uploads(scf_inputs, sam_functions):
+    cos = [trigger for trigger in scf_inputs["triggers"] if trigger["type"] == "cos"]
+    assert [trigger["function"] for trigger in cos] == sorted(set(sam_functions) - http_jobs(sam_functions))
+    for trigger in cos:
+        parameters = trigger["parameters"]
+        assert parameters["filter"] == {"prefix": "uploads/"}
+        assert parameters["events"] == "cos:ObjectCreated:*"
+        assert parameters["bucket"] == "${env:RELAY_BUCKET}.cos.${env:REGION}.myqcloud.com"
+        assert parameters["enable"] is True
+
+
+def test_scf_http_functions_have_function_urls(scf_inputs, sam_functions):
+    urls = [trigger for trigger in scf_inputs["triggers"] if trigger["type"] == "http"]
+    assert sorted(trigger["function"] for trigger in urls) == sorted(http_jobs(sam_functions))
+    for trigger in urls:
+        assert trigger["parameters"]["netConfig"]["enableExtranet"] is True
+
+
+def test_scf_file_holds_no_credentials(scf_inputs):
+    text = (ROOT / "serverless.yml").read_text()
+    assert not TENCENT_SECRET_ID.search(text)
+    variables = scf_inputs["environment"]["variables"]
+    assert not {name for name in variables if name.startswith("TENCENTCLOUD_")}, (
+        "SCF injects them from the role"
+    )
+    for name in SECRETS & set(variables):
+        assert ENV_REFERENCE.fullmatch(variables[name]), f"{name} must come from the deployer's environment"
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_every_region_has_its_parameters_and_bucket(documents, region):
+    values = read_env_file(ROOT / "deploy" / "regions" / f"{region}.env")
+    needed = set(ENV_REFERENCE.findall(json.dumps([documents["serverless"], documents["layer"]]))) - SECRETS
+    assert needed <= set(values), f"missing {sorted(needed - set(values))}"
+    assert not SECRETS & set(values), "secrets stay out of the region files"
+    assert not TENCENT_SECRET_ID.search(json.dumps(values))
+    assert values["REGION"] == region
+    bucket = values["RELAY_BUCKET"]
+    assert BUCKET_PATTERN.fullmatch(bucket)
+    assert bucket.endswith(f"-{values['RELAY_APPID']}")
+    assert len(f"{bucket}.cos.{region}.myqcloud.com") <= 60, "COS limits the bucket domain to 60 characters"
+
+
+def test_scf_layer_instance_feeds_the_functions(documents, scf_inputs):
+    layer = documents["layer"]
+    version = scf_inputs["layers"][0]["version"]
+    assert version == f"${{output:${{stage}}:${{app}}:{layer['name']}.version}}"
+    assert layer["inputs"]["src"] == "../../.build/layer/python"
+    assert layer["inputs"]["runtimes"] == [scf_inputs["runtime"]]

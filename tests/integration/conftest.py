@@ -1,0 +1,24 @@
+"""Integration fixtures: the whole local cloud in its own process (`python -m localcloud`), one per
+deployment variant, stopped at the end of each test module."""
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from localcloud.process import stack_process
+from tests.integration.relay import Relay
+
+
+@pytest.fixture(scope="module")
+def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Relay]]:
+    """Start deployments on demand; all are stopped at the end of the module."""
+    with ExitStack() as stacks:
+
+        def start(*args: str) -> Relay:
+            folder = tmp_path_factory.mktemp("stack")
+            stack = stacks.enter_context(stack_process(folder / "data", folder / "stack.log", args))
+            return Relay(stack)
+
+        yield start
+

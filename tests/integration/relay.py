@@ -1,0 +1,98 @@
+"""How an app backend and a browser talk to a faceid-relay deployment in the local cloud."""
+
+import base64
+import hashlib
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from localcloud.process import RunningStack
+
+ASSETS = Path(__file__).resolve().parents[2] / "localcloud" / "faceid" / "assets"
+PHOTO = (ASSETS / "best_frame.jpg").read_bytes()
+
+
+def md5_hex(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+class Relay:
+    """The app backend's view of a deployment (bearer token) plus a browser's (no token, no redirects)."""
+
+    def __init__(self, stack: RunningStack) -> None:
+        self.stack = stack
+        self.base = stack.gateway
+        self.auth = {"Authorization": f"Bearer {stack.app_token}"}
+
+    def post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> requests.Response:
+        return requests.post(f"{self.base}{path}", json=body, headers={**self.auth, **(headers or {})}, timeout=60)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return requests.get(f"{self.base}{path}", headers=self.auth, timeout=60, **kwargs)
+
+    def upload(self, purpose: str, data: bytes, content_type: str, declare_md5: bool = True) -> str:
+        """presign-upload, then PUT exactly as a client must; returns the object key."""
+        body: dict[str, Any] = {"purpose": purpose, "size": len(data), "contentType": content_type}
+        if declare_md5:
+            body["md5"] = md5_hex(data)
+        answer = self.post("/uploads", body)
+        assert answer.status_code == 200, answer.text
+        upload = answer.json()
+        put = requests.put(upload["uploadUrl"], data=data, headers=upload["headers"], timeout=60)
+        assert put.status_code == 200, put.text
+        return str(upload["key"])
+
+    def wait_for_record(self, post: Any, attempts: int = 100) -> requests.Response:
+        """Retry while the relay says the upload is not hashed yet (409 + Retry-After)."""
+        answer = post()
+        for _ in range(attempts):
+            if not (answer.status_code == 409 and answer.json()["code"] == "UploadNotReady"):
+                return answer
+            time.sleep(0.1)
+            answer = post()
+        return answer
+
+    def start_verification(self, image_key: str | None, reference: str = "order-1", **extra: Any) -> dict[str, Any]:
+        body = {"compareImageKey": image_key, "returnUrl": f"{self.base}/demo/result", "reference": reference, **extra}
+        answer = self.wait_for_record(lambda: self.post("/verifications", body))
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def complete_on_faceid(self, verification_url: str, choice: str) -> str:
+        """What the user does on FaceID's page; returns where FaceID sends the browser."""
+        page = requests.get(verification_url, timeout=30)
+        assert page.status_code == 200, page.text
+        parts = urlsplit(verification_url)
+        token = parse_qs(parts.query)["token"][0]
+        answer = requests.post(
+            f"{parts.scheme}://{parts.netloc}{parts.path}",
+            data={"token": token, "outcome": choice},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert answer.status_code in (302, 303), answer.text
+        return str(answer.headers["Location"])
+
+    def callback(self, url: str) -> requests.Response:
+        return requests.get(url, allow_redirects=False, timeout=60)
+
+    def faceid_calls(self, action: str) -> list[dict[str, Any]]:
+        calls = requests.get(f"{self.stack.faceid}/_control/calls", timeout=10).json()
+        return [call for call in calls if call["action"] == action]
+
+
+def photo() -> bytes:
+    return PHOTO
+
+
+def binary_blob(size: int = 4096) -> bytes:
+    """SDK-style binary data (never valid base64 text)."""
+    return b"\x00\xff" + secrets.token_bytes(size)
+
+
+def as_base64_text(data: bytes) -> bytes:
+    return base64.b64encode(data)
