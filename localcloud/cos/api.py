@@ -1,0 +1,482 @@
+"""The COS XML API over HTTP: resolve the bucket, authenticate, call the store, render the COS answer.
+
+Thin on purpose: the rules live in signing, store, cors and notifications; this wires requests to them."""
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote, unquote
+
+import anyio
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from localcloud.clock import Clock
+
+from . import cors, xmlio
+from .config import BucketConfig, CosEmulatorConfig
+from .errors import (
+    CosError,
+    EntityTooLargeError,
+    InjectedFaultError,
+    InvalidArgumentError,
+    InvalidRangeError,
+    NotImplementedByEmulatorError,
+)
+from .faults import FaultInjector
+from .notifications import NotificationDispatcher, ObjectCreated
+from .signing import authenticate
+from .store import (
+    ObjectAttributes,
+    ObjectStore,
+    StoredObject,
+    check_tags,
+    page_of,
+    parse_content_md5,
+    read_range,
+)
+from .wire import (
+    Headers,
+    cos_response,
+    discard_body,
+    encode_headers,
+    error_response,
+    header_text,
+    header_true,
+    http_date,
+    new_request_id,
+    query_pairs,
+    request_chunks,
+    signed_request,
+    streamed_response,
+)
+
+# Headers a writer may set that COS stores and returns on GET/HEAD (COS PUT Object request headers).
+STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
+# GET Object query parameters that override response headers (COS GET Object).
+RESPONSE_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+COPY_SOURCE = re.compile(
+    r"^(?:https?://)?(?P<bucket>[^./]+)\.cos\.(?P<region>[^./]+)\.(?:myqcloud\.com|tencentcos\.cn)/(?P<key>[^?]+)"
+)
+# GET Bucket returns at most 1000 keys per page (COS GET Bucket, max-keys).
+MAX_KEYS = 1000
+BYTE_RANGE = re.compile(r"^bytes=(?P<start>\d*)-(?P<end>\d*)$")
+
+
+@dataclass
+class CosEmulator:
+    """Everything one emulator app holds: configuration, clock, objects, notifications, faults."""
+
+    config: CosEmulatorConfig
+    clock: Clock
+    store: ObjectStore
+    notifications: NotificationDispatcher
+    faults: FaultInjector
+
+
+@dataclass(frozen=True)
+class ObjectCall:
+    """One authenticated request on one bucket and key."""
+
+    emulator: CosEmulator
+    request: Request
+    bucket: BucketConfig
+    key: str
+    request_id: str
+
+    @property
+    def store(self) -> ObjectStore:
+        return self.emulator.store
+
+    def param(self, name: str) -> str | None:
+        return next((value for key, value in query_pairs(self.request) if key == name), None)
+
+    def has_param(self, name: str) -> bool:
+        return self.param(name) is not None
+
+    def base_headers(self) -> Headers:
+        return [("x-cos-request-id", self.request_id)]
+
+    def published(self, event: str, stored: StoredObject) -> None:
+        client = self.request.client
+        self.emulator.notifications.publish(
+            self.bucket,
+            ObjectCreated(
+                event_name=f"cos:ObjectCreated:{event}",
+                key=stored.key,
+                size=stored.size,
+                content_type=stored.attributes.content_type or "",
+                meta=stored.attributes.meta,
+                request_id=self.request_id,
+                source_ip=client.host if client else "",
+                authorization=self.request.headers.get("authorization", ""),
+                event_time=int(self.emulator.clock.now()),
+            ),
+        )
+
+
+Operation = Callable[[ObjectCall], Awaitable[Response]]
+
+
+# ---- request → stored attributes -------------------------------------------------------------------
+
+
+def attributes_from_request(request: Request) -> ObjectAttributes:
+    """Content-Type, the stored standard headers, x-cos-meta-* and x-cos-tagging ("k=v&k2=v2")."""
+    tagging = request.headers.get("x-cos-tagging")
+    return ObjectAttributes(
+        content_type=request.headers.get("content-type"),
+        headers={name: value for name in STORED_HEADERS if (value := header_text(request, name)) is not None},
+        meta={
+            name: header_text(request, name) or ""
+            for name in request.headers
+            if name.startswith("x-cos-meta-")
+        },
+        tags=check_tags(parse_qsl(tagging, keep_blank_values=True)) if tagging else [],
+    )
+
+
+def object_headers(stored: StoredObject) -> Headers:
+    attributes = stored.attributes
+    headers: Headers = [
+        ("Content-Type", attributes.content_type or "application/octet-stream"),
+        ("ETag", stored.etag),
+        ("Last-Modified", http_date(stored.last_modified)),
+        ("Accept-Ranges", "bytes"),
+        ("x-cos-hash-crc64ecma", str(stored.crc64)),
+        ("x-cos-storage-class", "STANDARD"),
+        *attributes.headers.items(),
+        *attributes.meta.items(),
+    ]
+    if attributes.tags:
+        headers.append(("x-cos-tagging-count", str(len(attributes.tags))))
+    return headers
+
+
+def with_overrides(headers: Headers, call: ObjectCall) -> Headers:
+    overrides = {
+        header: value for param, header in RESPONSE_OVERRIDES.items() if (value := call.param(param))
+    }
+    return [(name, value) for name, value in headers if name not in overrides] + list(overrides.items())
+
+
+def check_declared_length(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise EntityTooLargeError()
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(start, length) for a single "bytes=" range; None (whole object) when absent or not understood,
+    as RFC 9110 §14.2 lets a server ignore it; InvalidRange (416) when it is unsatisfiable."""
+    match = BYTE_RANGE.match((header or "").strip())
+    if match is None or not (match["start"] or match["end"]):
+        return None
+    if not match["start"]:
+        suffix = int(match["end"])
+        if suffix == 0 or size == 0:
+            raise InvalidRangeError()
+        return max(size - suffix, 0), min(suffix, size)
+    start = int(match["start"])
+    end = int(match["end"]) if match["end"] else size - 1
+    if end < start:
+        return None
+    if start >= size:
+        raise InvalidRangeError()
+    return start, min(end, size - 1) - start + 1
+
+
+def part_number(call: ObjectCall) -> int:
+    value = call.param("partNumber") or ""
+    if not value.isdigit():
+        raise InvalidArgumentError("partNumber must be a number.")
+    return int(value)
+
+
+def object_location(bucket: BucketConfig, key: str) -> str:
+    return f"{bucket.name}.cos.{bucket.region}.myqcloud.com/{quote(key, safe='/-_.~')}"
+
+
+# ---- object operations -----------------------------------------------------------------------------
+
+
+async def put_object(call: ObjectCall) -> Response:
+    request = call.request
+    expected_md5 = parse_content_md5(request.headers.get("content-md5"))
+    check_declared_length(request, call.store.max_put_size)
+    attributes = attributes_from_request(request)
+    with call.store.incoming(call.bucket.name) as incoming:
+        async for chunk in request_chunks(request):
+            incoming.write(chunk)
+        body = incoming.finish()
+        body.check_content_md5(expected_md5)
+        stored = call.store.commit(
+            call.bucket.name,
+            call.key,
+            body,
+            attributes,
+            forbid_overwrite=header_true(request, "x-cos-forbid-overwrite"),
+        )
+    call.published("Put", stored)
+    headers = [*call.base_headers(), ("ETag", stored.etag), ("x-cos-hash-crc64ecma", str(stored.crc64))]
+    return cos_response(200, headers)
+
+
+async def get_object(call: ObjectCall) -> Response:
+    stored, handle = call.store.open(call.bucket.name, call.key)
+    try:
+        selected = byte_range(call.request.headers.get("range"), stored.size)
+    except InvalidRangeError:
+        handle.close()
+        raise
+    headers = with_overrides(call.base_headers() + object_headers(stored), call)
+    if selected is None:
+        return streamed_response(200, headers, read_range(handle, 0, stored.size), stored.size)
+    start, length = selected
+    content_range = f"bytes {start}-{start + length - 1}/{stored.size}"
+    return streamed_response(
+        206, [*headers, ("Content-Range", content_range)], read_range(handle, start, length), length
+    )
+
+
+async def head_object(call: ObjectCall) -> Response:
+    stored = call.store.head(call.bucket.name, call.key)
+    return cos_response(200, call.base_headers() + object_headers(stored), content_length=stored.size)
+
+
+async def delete_object(call: ObjectCall) -> Response:
+    call.store.delete(call.bucket.name, call.key)
+    return cos_response(204, call.base_headers())
+
+
+def copy_source(call: ObjectCall, value: str) -> tuple[BucketConfig, str]:
+    """x-cos-copy-source is "<bucket>.cos.<region>.myqcloud.com/<url-encoded key>"
+    (qcloud_cos.cos_comm.gen_copy_source_url)."""
+    match = COPY_SOURCE.match(value)
+    if match is None:
+        raise InvalidArgumentError("x-cos-copy-source must be '<bucket>.cos.<region>.myqcloud.com/<key>'.")
+    return call.emulator.config.bucket(match["bucket"], match["region"]), unquote(match["key"])
+
+
+async def copy_object(call: ObjectCall) -> Response:
+    request = call.request
+    source_bucket, source_key = copy_source(call, request.headers["x-cos-copy-source"])
+    replaced = (request.headers.get("x-cos-metadata-directive") or "Copy").lower() == "replaced"
+    new_attributes = attributes_from_request(request) if replaced else None
+    source, handle = call.store.open(source_bucket.name, source_key)
+    attributes = source.attributes if new_attributes is None else new_attributes
+    body = await anyio.to_thread.run_sync(call.store.copy_into, call.bucket.name, handle)
+    stored = call.store.commit(
+        call.bucket.name,
+        call.key,
+        body,
+        attributes,
+        forbid_overwrite=header_true(request, "x-cos-forbid-overwrite"),
+        etag=source.etag,
+    )
+    call.published("Copy", stored)
+    body_xml = xmlio.copy_result(stored.etag, stored.last_modified, stored.crc64)
+    return cos_response(200, [*call.base_headers(), ("Content-Type", "application/xml")], body_xml)
+
+
+# ---- tagging ---------------------------------------------------------------------------------------
+
+
+async def put_tagging(call: ObjectCall) -> Response:
+    call.store.set_tags(call.bucket.name, call.key, xmlio.parse_tagging(await call.request.body()))
+    return cos_response(200, call.base_headers())
+
+
+async def get_tagging(call: ObjectCall) -> Response:
+    stored = call.store.head(call.bucket.name, call.key)
+    body = xmlio.tagging(stored.attributes.tags)
+    return cos_response(200, [*call.base_headers(), ("Content-Type", "application/xml")], body)
+
+
+async def delete_tagging(call: ObjectCall) -> Response:
+    call.store.set_tags(call.bucket.name, call.key, [])
+    return cos_response(204, call.base_headers())
+
+
+# ---- multipart -------------------------------------------------------------------------------------
+
+
+def xml_response(call: ObjectCall, body: bytes) -> Response:
+    return cos_response(200, [*call.base_headers(), ("Content-Type", "application/xml")], body)
+
+
+async def initiate_multipart(call: ObjectCall) -> Response:
+    upload = call.store.create_multipart(call.bucket.name, call.key, attributes_from_request(call.request))
+    return xml_response(call, xmlio.initiate_result(call.bucket.name, call.key, upload.upload_id))
+
+
+async def upload_part(call: ObjectCall) -> Response:
+    request = call.request
+    number, upload_id = part_number(call), call.param("uploadId") or ""
+    expected_md5 = parse_content_md5(request.headers.get("content-md5"))
+    check_declared_length(request, call.store.max_put_size)
+    call.store.upload(call.bucket.name, call.key, upload_id)  # NoSuchUpload before the body is read
+    with call.store.incoming(call.bucket.name) as incoming:
+        async for chunk in request_chunks(request):
+            incoming.write(chunk)
+        body = incoming.finish()
+        body.check_content_md5(expected_md5)
+        part = call.store.store_part(call.bucket.name, call.key, upload_id, number, body)
+    return cos_response(200, [*call.base_headers(), ("ETag", part.etag)])
+
+
+async def complete_multipart(call: ObjectCall) -> Response:
+    requested = xmlio.parse_completion(await call.request.body())
+    stored = await anyio.to_thread.run_sync(
+        lambda: call.store.complete_multipart(
+            call.bucket.name,
+            call.key,
+            call.param("uploadId") or "",
+            requested,
+            forbid_overwrite=header_true(call.request, "x-cos-forbid-overwrite"),
+        )
+    )
+    call.published("CompleteMultipartUpload", stored)
+    location = object_location(call.bucket, call.key)
+    return xml_response(call, xmlio.complete_result(location, call.bucket.name, call.key, stored.etag))
+
+
+async def abort_multipart(call: ObjectCall) -> Response:
+    call.store.abort_multipart(call.bucket.name, call.key, call.param("uploadId") or "")
+    return cos_response(204, call.base_headers())
+
+
+async def list_parts(call: ObjectCall) -> Response:
+    upload_id = call.param("uploadId") or ""
+    parts = call.store.list_parts(call.bucket.name, call.key, upload_id)
+    return xml_response(
+        call, xmlio.part_listing(call.bucket.name, call.key, upload_id, parts, call.param("encoding-type"))
+    )
+
+
+# ---- bucket operations -----------------------------------------------------------------------------
+
+
+async def head_bucket(call: ObjectCall) -> Response:
+    return cos_response(200, [*call.base_headers(), ("x-cos-bucket-region", call.bucket.region)])
+
+
+async def list_objects(call: ObjectCall) -> Response:
+    query = dict(query_pairs(call.request))
+    prefix, max_keys = query.get("prefix", ""), query.get("max-keys", "1000")
+    if not max_keys.isdigit():
+        raise InvalidArgumentError("max-keys must be a number.")
+    page = page_of(
+        call.store.list_objects(call.bucket.name, prefix),
+        prefix,
+        query.get("delimiter", ""),
+        query.get("marker", ""),
+        min(int(max_keys), MAX_KEYS),
+    )
+    return xml_response(call, xmlio.object_listing(call.bucket.name, query, page))
+
+
+async def list_uploads(call: ObjectCall) -> Response:
+    prefix = call.param("prefix") or ""
+    uploads = call.store.list_uploads(call.bucket.name, prefix)
+    return xml_response(
+        call, xmlio.upload_listing(call.bucket.name, prefix, uploads, call.param("encoding-type"))
+    )
+
+
+async def not_implemented(call: ObjectCall) -> Response:
+    raise NotImplementedByEmulatorError(
+        f"{call.request.method} {call.request.url.path}?{call.request.url.query}"
+    )
+
+
+def choose_operation(call: ObjectCall) -> Operation:
+    """Which COS API a request is: method, key or bucket, and the sub-resource in its query."""
+    method, has = call.request.method, call.has_param
+    if not call.key:
+        bucket_operations: dict[tuple[str, bool], Operation] = {
+            ("HEAD", False): head_bucket,
+            ("GET", False): list_objects,
+            ("GET", True): list_uploads,
+        }
+        return bucket_operations.get((method, has("uploads")), not_implemented)
+    if method == "PUT":
+        if has("partNumber") and has("uploadId"):
+            return not_implemented if "x-cos-copy-source" in call.request.headers else upload_part
+        if has("tagging"):
+            return put_tagging
+        return copy_object if "x-cos-copy-source" in call.request.headers else put_object
+    if method == "POST":
+        if has("uploads"):
+            return initiate_multipart
+        return complete_multipart if has("uploadId") else not_implemented
+    operations: dict[tuple[str, str | None], Operation] = {
+        ("GET", "uploadId"): list_parts,
+        ("GET", "tagging"): get_tagging,
+        ("GET", None): get_object,
+        ("HEAD", None): head_object,
+        ("DELETE", "uploadId"): abort_multipart,
+        ("DELETE", "tagging"): delete_tagging,
+        ("DELETE", None): delete_object,
+    }
+    sub_resource = next((name for name in ("uploadId", "tagging") if has(name)), None)
+    return operations.get((method, sub_resource), not_implemented)
+
+
+# ---- the endpoint ----------------------------------------------------------------------------------
+
+
+def resource_of(request: Request) -> str:
+    return f"{request.headers.get('host', '')}{request.url.path}"
+
+
+async def apply_fault(emulator: CosEmulator, method: str, key: str) -> None:
+    fault = emulator.faults.take(method, key)
+    if fault is None:
+        return
+    if fault.delay_seconds:
+        await anyio.sleep(fault.delay_seconds)
+    if fault.status is not None:
+        raise InjectedFaultError(fault.status, fault.code)
+
+
+async def answer(emulator: CosEmulator, request: Request, bucket: BucketConfig, request_id: str) -> Response:
+    key: str = request.path_params.get("key", "")
+    if request.method == "OPTIONS":
+        headers = cors.preflight(
+            bucket.cors,
+            request.headers.get("origin"),
+            request.headers.get("access-control-request-method"),
+            request.headers.get("access-control-request-headers"),
+        )
+        return cos_response(200, [("x-cos-request-id", request_id), *headers])
+    await apply_fault(emulator, request.method, key)
+    authenticate(signed_request(request, key), emulator.config.keys, emulator.clock.now())
+    call = ObjectCall(emulator, request, bucket, key, request_id)
+    return await choose_operation(call)(call)
+
+
+async def cos_endpoint(request: Request) -> Response:
+    """Every bucket request, virtual-host or path-style; errors render as COS XML with CORS headers."""
+    emulator: CosEmulator = request.app.state.cos
+    request_id = new_request_id()
+    bucket: BucketConfig | None = None
+    try:
+        bucket = emulator.config.bucket(request.path_params["bucket"], request.path_params.get("region"))
+        response = await answer(emulator, request, bucket, request_id)
+    except ClientDisconnect:
+        return Response(status_code=400)  # the client left mid-body; the store already dropped its bytes
+    except CosError as error:
+        await discard_body(request)
+        response = error_response(error, resource_of(request), request_id, with_body=request.method != "HEAD")
+    if bucket is not None and request.method != "OPTIONS":
+        extra = cors.response_headers(bucket.cors, request.headers.get("origin"), request.method)
+        response.raw_headers += encode_headers(extra)
+    return response

@@ -1,0 +1,142 @@
+"""The FaceID actions the emulator serves: region sets, rate limits and parameter shapes, in one table.
+
+Every rule that depends only on "which action" reads it from here (reference §1.1, §1.2)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from localcloud.faceid.errors import InvalidParameterError, MissingParameterError, UnknownParameterError
+
+SERVICE = "faceid"
+VERSION = "2018-03-01"
+
+REFLECT_REGIONS = frozenset({"ap-bangkok", "ap-hongkong", "ap-singapore"})
+WEB_INTL_REGIONS = frozenset({"ap-bangkok", "ap-hongkong", "ap-jakarta", "ap-singapore"})
+LEGACY_WEB_REGIONS = frozenset({"ap-jakarta", "ap-singapore"})
+
+# The value types a JSON parameter may take, as named in the SDK models' docstrings.
+JsonKind = type[str] | type[int] | type[bool] | type[dict[str, Any]]
+
+# WebVerificationConfigIntl (tencentcloud-sdk-python-intl-en faceid/v20180301/models.py).
+WEB_CONFIG_FIELDS: Mapping[str, JsonKind] = {
+    "AutoSkipStartPage": bool,
+    "AutoSkip": bool,
+    "CheckMode": int,
+    "IDCardType": str,
+    "DisableCheckOcrWarnings": bool,
+    "SecurityLevel": int,
+    "SkipPrivacyPolicy": bool,
+    "IdCardCutReturn": bool,
+    "ThemeColor": str,
+    "Language": str,
+    "AutoDowngrade": int,
+    "ActionList": str,
+    "LivenessRetryLimit": int,
+    "LivenessTimeout": int,
+    "SelectedWarningCodes": str,
+    "AllowExpiredDocument": bool,
+    "Version": str,
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    kind: JsonKind
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    regions: frozenset[str]
+    rate_limit: int
+    params: Mapping[str, Param]
+
+
+_SPECS = (
+    ActionSpec("CreateUploadUrl", REFLECT_REGIONS, 20, {"TargetAction": Param(str)}),
+    ActionSpec(
+        "GenerateReflectSequence",
+        REFLECT_REGIONS,
+        5,
+        {
+            "DeviceDataUrl": Param(str),
+            "DeviceDataMd5": Param(str),
+            "SecurityLevel": Param(str, required=False),
+        },
+    ),
+    ActionSpec(
+        "DetectReflectLivenessAndCompare",
+        REFLECT_REGIONS,
+        5,
+        {
+            "LiveDataUrl": Param(str),
+            "LiveDataMd5": Param(str),
+            "ImageUrl": Param(str),
+            "ImageMd5": Param(str),
+        },
+    ),
+    ActionSpec(
+        "ApplyWebVerificationBizTokenIntl",
+        WEB_INTL_REGIONS,
+        20,
+        {
+            "RedirectURL": Param(str),
+            "CompareImageBase64": Param(str, required=False),
+            "Extra": Param(str, required=False),
+            "RuleId": Param(str, required=False),
+            "Config": Param(dict, required=False),
+        },
+    ),
+    # The 2025-01 copy of the doc lists ap-bangkok, ap-jakarta, ap-singapore only (reference §1.1), but
+    # ApplyWebVerificationBizTokenIntl issues tokens in ap-hongkong too, and a token must be readable in
+    # the region that issued it; so the result is served wherever tokens are issued.
+    ActionSpec("GetWebVerificationResultIntl", WEB_INTL_REGIONS, 20, {"BizToken": Param(str)}),
+    # Removed from the intl SDK in 3.1.50 (reference §0.2); clients reach them through CommonClient.
+    ActionSpec(
+        "ApplyWebVerificationToken",
+        LEGACY_WEB_REGIONS,
+        20,
+        {"RedirectUrl": Param(str), "CompareImageUrl": Param(str), "CompareImageMd5": Param(str)},
+    ),
+    ActionSpec("GetWebVerificationResult", LEGACY_WEB_REGIONS, 20, {"BizToken": Param(str)}),
+)
+ACTIONS: Mapping[str, ActionSpec] = {spec.name: spec for spec in _SPECS}
+DEFAULT_RATE_LIMITS: Mapping[str, int] = {spec.name: spec.rate_limit for spec in _SPECS}
+
+
+def read_params(spec: ActionSpec, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The request's parameters checked against the action's shape, as API 3.0 checks them before the
+    action runs: undefined names, missing required ones, and JSON types."""
+    for name in body:
+        if name not in spec.params:
+            raise UnknownParameterError(f"The parameter `{name}` is not defined for {spec.name}.")
+    for name, param in spec.params.items():
+        if name not in body or body[name] is None:
+            if param.required:
+                raise MissingParameterError(f"The request is missing a required parameter `{name}`.")
+            continue
+        _check_kind(name, body[name], param.kind)
+    if isinstance(body.get("Config"), dict):
+        _check_web_config(body["Config"])
+    return {name: value for name, value in body.items() if value is not None}
+
+
+def _check_web_config(config: Mapping[str, Any]) -> None:
+    for name, value in config.items():
+        kind = WEB_CONFIG_FIELDS.get(name)
+        if kind is None:
+            raise UnknownParameterError(f"The parameter `Config.{name}` is not defined.")
+        if value is not None:
+            _check_kind(f"Config.{name}", value, kind)
+
+
+def _check_kind(name: str, value: Any, kind: JsonKind) -> None:
+    # bool is an int in Python, not in JSON: `true` is no CheckMode and `1` is no AutoSkip.
+    matches = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+    if not matches:
+        raise InvalidParameterError(f"The parameter `{name}` must be of type {_JSON_NAMES[kind]}.")
+
+
+_JSON_NAMES: Mapping[JsonKind, str] = {str: "String", int: "Integer", bool: "Boolean", dict: "Object"}

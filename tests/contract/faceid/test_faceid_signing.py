@@ -1,0 +1,226 @@
+"""FaceID contract: API 3.0 authentication and routing as Tencent does them, seen through the unmodified
+intl SDK (errors must RAISE, so every reply is HTTP 200 with Content-Type exactly application/json)."""
+
+import time
+import types
+
+import pytest
+from tencentcloud.common import abstract_client
+from tencentcloud.faceid.v20180301 import models
+
+from localcloud import accounts
+from tests.contract.faceid.harness import LocalCloud, raw_call, response_json, sdk_error
+
+
+def upload_url_request() -> models.CreateUploadUrlRequest:
+    request = models.CreateUploadUrlRequest()
+    request.TargetAction = "DetectReflectLivenessAndCompare"
+    return request
+
+
+@pytest.mark.parametrize("key", [accounts.PERMANENT, accounts.TEMPORARY], ids=["permanent", "temporary"])
+def test_correctly_signed_call_parses_into_the_sdk_model(cloud: LocalCloud, key: accounts.KeyPair) -> None:
+    answer = cloud.client(key).CreateUploadUrl(upload_url_request())
+
+    assert isinstance(answer, models.CreateUploadUrlResponse)
+    assert answer.UploadUrl
+    assert answer.ResourceUrl
+    assert answer.RequestId
+    assert isinstance(answer.ExpiredTimestamp, int)
+
+
+def test_wrong_secret_key_raises_signature_failure(cloud: LocalCloud) -> None:
+    wrong = accounts.KeyPair(accounts.PERMANENT.secret_id, "not-the-secret-key-0000000000000")
+
+    error = sdk_error(lambda: cloud.client(wrong).CreateUploadUrl(upload_url_request()))
+
+    assert error.get_code() == "AuthFailure.SignatureFailure"
+    assert error.get_request_id()
+
+
+def test_tampered_body_raises_signature_failure(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = cloud.client()
+    send = client.request.send_request
+
+    def tamper(request: abstract_client.RequestInternal) -> object:
+        request.data = request.data.replace("DetectReflectLivenessAndCompare", "GenerateReflectSequence")
+        return send(request)
+
+    monkeypatch.setattr(client.request, "send_request", tamper)
+
+    error = sdk_error(lambda: client.CreateUploadUrl(upload_url_request()))
+
+    assert error.get_code() == "AuthFailure.SignatureFailure"
+
+
+@pytest.mark.parametrize("skew", [-301 - 60, 301 + 60], ids=["past", "future"])
+def test_skewed_timestamp_raises_signature_expire(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch, skew: int
+) -> None:
+    # The SDK stamps X-TC-Timestamp with abstract_client's time.time(): skew only that module's clock.
+    skewed_time = types.SimpleNamespace(time=lambda: time.time() + skew)
+    monkeypatch.setattr(abstract_client, "time", skewed_time)
+
+    error = sdk_error(lambda: cloud.client().CreateUploadUrl(upload_url_request()))
+
+    assert error.get_code() == "AuthFailure.SignatureExpire"
+
+
+def test_timestamp_within_five_minutes_is_accepted(cloud: LocalCloud) -> None:
+    answer = raw_call(
+        cloud,
+        "CreateUploadUrl",
+        {"TargetAction": "GenerateReflectSequence"},
+        timestamp=int(time.time()) - 240,
+    )
+
+    assert "Error" not in response_json(answer)
+
+
+def test_unknown_secret_id_raises_secret_id_not_found(cloud: LocalCloud) -> None:
+    stranger = accounts.KeyPair("AKIDsomeoneElse0000000000000000000", accounts.PERMANENT.secret_key)
+
+    error = sdk_error(lambda: cloud.client(stranger).CreateUploadUrl(upload_url_request()))
+
+    assert error.get_code() == "AuthFailure.SecretIdNotFound"
+
+
+@pytest.mark.parametrize("token", [None, "some-other-session-token"], ids=["missing", "wrong"])
+def test_temporary_key_without_its_token_raises_token_failure(cloud: LocalCloud, token: str | None) -> None:
+    key = accounts.KeyPair(accounts.TEMPORARY.secret_id, accounts.TEMPORARY.secret_key, token)
+
+    error = sdk_error(lambda: cloud.client(key).CreateUploadUrl(upload_url_request()))
+
+    assert error.get_code() == "AuthFailure.TokenFailure"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "drop"),
+    [
+        (None, ("Authorization",)),
+        ("", ()),
+        ("TC3-HMAC-SHA256 Credential=AKIDx, Signature=abc", ()),
+        ("HMAC-SHA1 whatever", ()),
+    ],
+    ids=["missing", "empty", "garbled", "other-algorithm"],
+)
+def test_missing_or_garbled_authorization_is_invalid_authorization(
+    cloud: LocalCloud, authorization: str | None, drop: tuple[str, ...]
+) -> None:
+    answer = raw_call(
+        cloud,
+        "CreateUploadUrl",
+        {"TargetAction": "GenerateReflectSequence"},
+        authorization=authorization,
+        drop_headers=drop,
+    )
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    assert response_json(answer)["Error"]["Code"] == "AuthFailure.InvalidAuthorization"
+
+
+def test_signed_headers_must_include_host(cloud: LocalCloud) -> None:
+    answer = raw_call(
+        cloud,
+        "CreateUploadUrl",
+        {"TargetAction": "GenerateReflectSequence"},
+        signed_headers=("content-type",),
+    )
+
+    assert response_json(answer)["Error"]["Code"] == "AuthFailure.InvalidAuthorization"
+
+
+def test_signature_v3_doc_variant_charset_and_signed_action_is_accepted(cloud: LocalCloud) -> None:
+    # The doc's own example signs "application/json; charset=utf-8" and x-tc-action (value lowercased).
+    answer = raw_call(
+        cloud,
+        "CreateUploadUrl",
+        {"TargetAction": "GenerateReflectSequence"},
+        content_type="application/json; charset=utf-8",
+        signed_headers=("content-type", "host", "x-tc-action"),
+    )
+
+    body = response_json(answer)
+    assert "Error" not in body, body
+    assert answer.headers["content-type"] == "application/json"
+
+
+def test_every_reply_is_json_without_charset(cloud: LocalCloud) -> None:
+    ok = raw_call(cloud, "CreateUploadUrl", {"TargetAction": "GenerateReflectSequence"})
+    refused = raw_call(cloud, "CreateUploadUrl", {"TargetAction": "Nope"})
+
+    for answer in (ok, refused):
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/json"
+        assert isinstance(response_json(answer)["RequestId"], str)
+    assert response_json(refused)["Error"] == {
+        "Code": "InvalidParameterValue",
+        "Message": response_json(refused)["Error"]["Message"],
+    }
+
+
+def test_unknown_action_is_invalid_action(cloud: LocalCloud) -> None:
+    error = sdk_error(lambda: cloud.common().call_json("DescribeEverything", {}))
+
+    assert error.get_code() == "InvalidAction"
+
+
+def test_wrong_version_is_no_such_version(cloud: LocalCloud) -> None:
+    client = cloud.common(version="2017-01-01")
+
+    error = sdk_error(
+        lambda: client.call_json("CreateUploadUrl", {"TargetAction": "GenerateReflectSequence"})
+    )
+
+    assert error.get_code() == "NoSuchVersion"
+
+
+@pytest.mark.parametrize(
+    ("action", "region"),
+    [
+        ("CreateUploadUrl", "ap-jakarta"),
+        ("GenerateReflectSequence", "ap-jakarta"),
+        ("DetectReflectLivenessAndCompare", "ap-tokyo"),
+        ("ApplyWebVerificationBizTokenIntl", "ap-guangzhou"),
+        ("GetWebVerificationResultIntl", "eu-frankfurt"),
+        ("ApplyWebVerificationToken", "ap-bangkok"),
+        ("GetWebVerificationResult", "ap-hongkong"),
+    ],
+)
+def test_region_outside_the_actions_set_is_unsupported_region(
+    cloud: LocalCloud, action: str, region: str
+) -> None:
+    error = sdk_error(lambda: cloud.common(region=region).call_json(action, {}))
+
+    assert error.get_code() == "UnsupportedRegion"
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({}, "MissingParameter"),
+        ({"TargetAction": "GenerateReflectSequence", "Extra": "x"}, "UnknownParameter"),
+        ({"TargetAction": 7}, "InvalidParameter"),
+    ],
+    ids=["missing", "unknown", "wrong-type"],
+)
+def test_parameters_are_checked_against_the_action(
+    cloud: LocalCloud, params: dict[str, object], code: str
+) -> None:
+    error = sdk_error(lambda: cloud.common().call_json("CreateUploadUrl", params))
+
+    assert error.get_code() == code
+
+
+@pytest.mark.parametrize(
+    ("header", "code"), [("X-TC-Region", "MissingParameter"), ("X-TC-Version", "MissingParameter")]
+)
+def test_missing_common_parameter_headers_are_missing_parameter(
+    cloud: LocalCloud, header: str, code: str
+) -> None:
+    answer = raw_call(
+        cloud, "CreateUploadUrl", {"TargetAction": "GenerateReflectSequence"}, drop_headers=(header,)
+    )
+
+    assert response_json(answer)["Error"]["Code"] == code
