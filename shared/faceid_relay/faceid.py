@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import requests
+
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -92,6 +94,12 @@ def provider_error(error: TencentCloudSDKException) -> RelayError:
     )
 
 
+def _is_transport_failure(code: str) -> bool:
+    """The SDK's own network codes, and the exception class names it wraps as codes (e.g. a reply cut
+    short surfaces as "ChunkedEncodingError"): Tencent's codes never end like these."""
+    return "." not in code and code.endswith(("NetworkError", "EncodingError", "ConnectionError", "Timeout"))
+
+
 class FaceId:
     """FaceID for one deployment region. `remaining` tells how long the function may still run."""
 
@@ -134,7 +142,11 @@ class FaceId:
 
     def _call_once(self, action: Action, params: dict[str, Any]) -> dict[str, Any]:
         if action in LEGACY_ACTIONS:
-            answer: dict[str, Any] = self._common.call_json(action.value, params)["Response"]
+            try:
+                answer: dict[str, Any] = self._common.call_json(action.value, params)["Response"]
+            except requests.RequestException as error:
+                # CommonClient lets a body that breaks off mid-read escape unwrapped.
+                raise TencentCloudSDKException("ClientNetworkError", type(error).__name__) from error
             return answer
         request = getattr(models, f"{action.value}Request")()
         request.from_json_string(json.dumps(params))

@@ -1,0 +1,132 @@
+"""The state kept as JSON on the deployment's own bucket (there is no database), and the one key layout:
+nothing a function writes is under the trigger's uploads/ prefix, nor at a path a client can steer."""
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from faceid_relay.models.responses import Attempt, StoredMedia
+from faceid_relay.models.rules import (
+    ApiFlavor,
+    BizToken,
+    ContentKind,
+    Md5Hex,
+    validate_biz_token,
+    validate_client_key,
+)
+
+RECORDS_PREFIX = "records/"
+RESULTS_PREFIX = "results/"
+
+FinalStatus = Literal["passed", "failed", "expired"]
+
+# COS ETags are the quoted MD5 of a simple upload, or "<hex>-<parts>" for multipart ones.
+_ETAG = re.compile(r"[0-9A-Za-z-]{1,64}")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# Whose result a file is (a BizToken, or e.g. "sequence-<hex>") and its file name: one plain segment each.
+_RESULT_OWNER = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+_RESULT_NAME = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
+MAX_RESULT_SEGMENT = 100
+
+
+class StoredRecord(BaseModel):
+    """camelCase JSON like the API; unknown fields ignored so older code reads newer records. Immutable: each
+    is written once (x-cos-forbid-overwrite), and a state change is a new record."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True, frozen=True, extra="ignore"
+    )
+
+
+class UploadRecord(StoredRecord):
+    """What hash-on-upload found in one version of an upload."""
+
+    key: str = Field(description="The upload's key (uploads/<purpose>/<hex>).")
+    etag: str = Field(description="COS ETag of the version that was hashed (without quotes).")
+    md5: Md5Hex = Field(
+        description="MD5 of the bytes, streamed and computed by us (ETag is not always the MD5)."
+    )
+    size: int = Field(ge=0, description="Size in bytes.")
+    content_kind: ContentKind = Field(description="What the first bytes show the content is.")
+    content_type: str = Field(description="Content-Type COS stored with the object.")
+    recorded_at: datetime = Field(description="When the record was written (UTC).")
+
+
+class SessionRecord(StoredRecord):
+    """A web verification as issued (pending until a FinalRecord exists for the same BizToken)."""
+
+    biz_token: BizToken = Field(description="FaceID's BizToken.")
+    flavor: ApiFlavor = Field(description="Which web flow issued it (decides how the result is read).")
+    reference: str | None = Field(description="The app's own reference.")
+    return_url: str = Field(description="The re-serialised returnUrl, fixed at issuance.")
+    compare_image_key: str | None = Field(description="Key of the compare image, when one was used.")
+    compare_image_md5: Md5Hex | None = Field(description="Its MD5 as recorded at upload.")
+    request_hash: str = Field(
+        description="SHA-256 of the canonical request, to recognise an idempotent retry."
+    )
+    verification_url: str = Field(
+        description="FaceID's page for the user, returned again on a retried request."
+    )
+    created_at: datetime = Field(description="When the BizToken was issued (UTC).")
+    expires_at: datetime = Field(description="When the user must have started by (UTC).")
+
+
+class FinalRecord(StoredRecord):
+    """A web verification's outcome, copied out of FaceID before it clears it."""
+
+    biz_token: BizToken = Field(description="FaceID's BizToken.")
+    status: FinalStatus = Field(description="passed, failed, or expired.")
+    error_code: int | None = Field(description="FaceID's final ErrorCode (0 = passed).")
+    error_message: str | None = Field(description="FaceID's ErrorMsg.")
+    similarity: float | None = Field(description="Similarity 0-100 of the last attempt.")
+    attempts: list[Attempt] = Field(description="Every attempt, oldest first.")
+    media: dict[str, StoredMedia] = Field(
+        description="Media copied into results/, by name (bestFrame, video)."
+    )
+    finalized_at: datetime = Field(description="When this record was written (UTC).")
+
+
+class IdempotencyRecord(StoredRecord):
+    """Which BizToken an Idempotency-Key produced, and for which request."""
+
+    key_hash: str = Field(description="SHA-256 of the Idempotency-Key (the key itself is not stored).")
+    request_hash: str = Field(description="SHA-256 of the canonical request it came with.")
+    biz_token: BizToken = Field(description="The BizToken issued for it.")
+    created_at: datetime = Field(description="When it was first used (UTC).")
+
+
+def upload_record_key(key: str, etag: str) -> str:
+    """records/uploads/<purpose>/<hex>/<etag>.json: one record per object version, so a duplicate trigger
+    event finds its record already written."""
+    etag = etag.strip('"')
+    if not _ETAG.fullmatch(etag):
+        raise ValueError(f"{etag!r} is not a COS ETag")
+    return f"{RECORDS_PREFIX}{validate_client_key(key)}/{etag}.json"
+
+
+def session_key(biz_token: str) -> str:
+    return f"{RECORDS_PREFIX}verifications/{validate_biz_token(biz_token)}/session.json"
+
+
+def final_key(biz_token: str) -> str:
+    return f"{RECORDS_PREFIX}verifications/{validate_biz_token(biz_token)}/final.json"
+
+
+def idempotency_key(key_hash: str) -> str:
+    """records/idempotency/<sha256 hex>.json, from the hash of the client's Idempotency-Key."""
+    if not _SHA256_HEX.fullmatch(key_hash):
+        raise ValueError("an idempotency record is keyed by the SHA-256 hex of the Idempotency-Key")
+    return f"{RECORDS_PREFIX}idempotency/{key_hash}.json"
+
+
+def result_media_key(owner: str, name: str) -> str:
+    """results/<owner>/<name>: a file copied out of FaceID. `owner` is the BizToken it belongs to (or another
+    id made of letters, digits and single hyphens); `name` a plain file name such as best-frame.jpg."""
+    if len(owner) > MAX_RESULT_SEGMENT or not _RESULT_OWNER.fullmatch(owner):
+        raise ValueError(f"{owner!r} is not a result owner id")
+    if len(name) > MAX_RESULT_SEGMENT or not _RESULT_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a plain file name")
+    return f"{RESULTS_PREFIX}{owner}/{name}"

@@ -1,0 +1,105 @@
+"""The Logger and Metrics every function shares, created once, and the redaction every log line passes, the
+SDKs' own included: presigned URLs, signed headers, credentials and base64 media never reach a log."""
+
+import logging
+import os
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.types import LogRecord
+
+SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME") or "faceid-relay"
+METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "FaceIdRelay"
+REDACTED = "<redacted>"
+
+# qcloud_cos logs each request's URL and headers at INFO, and signing keys at DEBUG (qcloud_cos/cos_client.py,
+# cos_auth.py); the tencentcloud SDK logs whole requests (Authorization, X-TC-Token, base64 bodies) at DEBUG.
+THIRD_PARTY_LOGGERS = ("qcloud_cos", "tencentcloud_sdk_common")
+
+# Names whose value is secret wherever they appear: a log key, a header, a query parameter, a JSON field.
+_HIDDEN_NAMES = (
+    r"(?:[\w-]*[_-])?(?:secret[_-]?key|session[_-]?token|security[_-]?token|app[_-]?token|sign[_-]?key)"
+    # cos_auth logs the request signature as "sign: <hex>".
+    r"|x-tc-token|q-signature|signature|sign|password|[\w-]*base64"
+)
+_HIDDEN_KEY = re.compile(rf"(?:{_HIDDEN_NAMES}|authorization)", re.IGNORECASE)
+# Between a name and its value: an optional closing quote, ':' or '=' (or %3D inside an encoded URL), an
+# optional opening quote. Covers `k=v`, `k: v`, `'k': 'v'`, `"k": "v"` and `k%3Dv`.
+_SEPARATOR = r"""(?:\\?["'])?\s*(?::|=|%3[dD])\s*(?:\\?["'])?"""
+
+
+def _unnamed_base64(run: re.Match[str]) -> str:
+    # Base64 of anything real has upper-case letters; our keys, paths and hex digests have none.
+    return REDACTED if any(c.isupper() for c in run[0]) else run[0]
+
+
+_TEXT_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    # Authorization values have spaces and '&' (TC3: "TC3-HMAC-SHA256 Credential=…, Signature=…"; COS:
+    # "q-sign-algorithm=sha1&…&q-signature=…"; "Bearer …"): everything up to the end of the value.
+    (re.compile(rf"(?<![\w-])(authorization{_SEPARATOR})[^\"'\\\r\n]+", re.IGNORECASE), rf"\1{REDACTED}"),
+    (
+        re.compile(rf"(?<![\w-])((?:{_HIDDEN_NAMES}){_SEPARATOR})[^\s\"'\\&,;<>()\[\]{{}}]+", re.IGNORECASE),
+        rf"\1{REDACTED}",
+    ),
+    # cos_auth logs `"sign_key" + key` with no separator.
+    (re.compile(r"(sign_key)\s*[0-9a-f]{16,}", re.IGNORECASE), rf"\1{REDACTED}"),
+    (re.compile(r"(\bbearer\s+)[^\s\"'\\]+", re.IGNORECASE), rf"\1{REDACTED}"),
+    # Media, tokens and keys that arrive unnamed: long base64 runs.
+    (re.compile(r"[A-Za-z0-9+/_-]{100,}={0,2}"), _unnamed_base64),
+)
+
+
+def redact(text: str) -> str:
+    """The text with every secret value this module knows replaced by <redacted>."""
+    for pattern, replacement in _TEXT_RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _redacted(value: Any) -> Any:
+    """A log value with secrets removed: values under secret names whole, strings by pattern; other objects
+    as the text json would render them (Powertools' default is str)."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if isinstance(key, str) and _HIDDEN_KEY.fullmatch(key) else _redacted(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redacted(item) for item in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(value if isinstance(value, str) else str(value))
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON formatter, redacting the structured record just before it becomes JSON (so message,
+    extra keys, exception text and stack trace are all covered, and escaping cannot hide a value)."""
+
+    def serialize(self, log: LogRecord) -> str:
+        return super().serialize(log=_redacted(log))
+
+
+def _route_third_party_logs(through: Logger) -> None:
+    """SDK loggers write through our handler (so redacted, as JSON) and nowhere else. Their INFO lines repeat
+    every request, so they show from WARNING, or everything when our level is DEBUG."""
+    level = logging.DEBUG if through.log_level <= logging.DEBUG else logging.WARNING
+    for name in THIRD_PARTY_LOGGERS:
+        third_party = logging.getLogger(name)
+        third_party.handlers = [through.registered_handler]
+        third_party.setLevel(level)
+        third_party.propagate = False
+
+
+logger = Logger(service=SERVICE_NAME, logger_formatter=RedactingFormatter())
+if not isinstance(logger.registered_formatter, RedactingFormatter):
+    # A Logger for this service made before this module (e.g. a bare `Logger()` in a handler) owns the
+    # handler, and Powertools reuses it as it is: its lines must be redacted too.
+    logger.registered_handler.setFormatter(RedactingFormatter())
+# Powertools only filters the root handlers that exist now; one added later (a platform's, a test runner's)
+# would print its own unredacted copy of every line.
+logging.getLogger(logger.name).propagate = False
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
+_route_third_party_logs(logger)

@@ -1,0 +1,196 @@
+"""The state kept on COS: where each record lives (never under the trigger's uploads/ prefix, never a path a
+client can steer) and the JSON each record is written as and read back from."""
+
+from datetime import UTC, datetime
+
+import pytest
+from faceid_relay.errors import InvalidKey, InvalidToken
+from faceid_relay.models.records import (
+    RECORDS_PREFIX,
+    RESULTS_PREFIX,
+    FinalRecord,
+    IdempotencyRecord,
+    SessionRecord,
+    UploadRecord,
+    final_key,
+    idempotency_key,
+    result_media_key,
+    session_key,
+    upload_record_key,
+)
+from faceid_relay.models.responses import Attempt, StoredMedia
+from faceid_relay.models.rules import UPLOADS_PREFIX, Purpose, new_upload_key
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
+MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+_TOKENS = st.uuids().map(str).flatmap(lambda u: st.sampled_from([u, u.upper()]))
+_ETAGS = st.from_regex(r'"?[0-9a-f]{32}(-[0-9]{1,4})?"?', fullmatch=True)
+_NAMES = st.from_regex(r"[a-z0-9]{1,10}(\.[a-z0-9]{1,4})?", fullmatch=True)
+
+
+@given(
+    purpose=st.sampled_from(list(Purpose)),
+    etag=_ETAGS,
+    token=_TOKENS,
+    key_hash=st.binary(min_size=32, max_size=32).map(bytes.hex),
+    name=_NAMES,
+)
+def test_nothing_a_function_writes_is_under_the_trigger_prefix(
+    purpose: Purpose, etag: str, token: str, key_hash: str, name: str
+) -> None:
+    written = [
+        upload_record_key(new_upload_key(purpose), etag),
+        session_key(token),
+        final_key(token),
+        idempotency_key(key_hash),
+        result_media_key(token, name),
+        result_media_key(f"sequence-{key_hash[:32]}", name),
+    ]
+    for key in written:
+        assert not key.startswith(UPLOADS_PREFIX)
+        assert key.startswith((RECORDS_PREFIX, RESULTS_PREFIX))
+        assert ".." not in key.split("/")
+
+
+def test_the_key_layout() -> None:
+    upload = "uploads/compare-image/" + "a" * 32
+    assert upload_record_key(upload, f'"{MD5}"') == f"records/uploads/compare-image/{'a' * 32}/{MD5}.json"
+    assert session_key(TOKEN) == f"records/verifications/{TOKEN}/session.json"
+    assert final_key(TOKEN) == f"records/verifications/{TOKEN}/final.json"
+    assert idempotency_key(SHA256) == f"records/idempotency/{SHA256}.json"
+    assert result_media_key(TOKEN, "best-frame.jpg") == f"results/{TOKEN}/best-frame.jpg"
+
+
+def test_every_object_version_has_its_own_upload_record() -> None:
+    upload = new_upload_key(Purpose.LIVE_DATA)
+    assert upload_record_key(upload, MD5) != upload_record_key(upload, "0" * 32 + "-2")
+
+
+@pytest.mark.parametrize("key", ["uploads/../records/x", "records/uploads/x", "uploads/live-data/x/../../y"])
+def test_an_upload_record_is_only_ever_keyed_by_a_server_key(key: str) -> None:
+    with pytest.raises(InvalidKey):
+        upload_record_key(key, MD5)
+
+
+@pytest.mark.parametrize("etag", ["", "../x", "a/b", "x" * 65, '"abc\n"'])
+def test_an_etag_cannot_add_path_segments(etag: str) -> None:
+    with pytest.raises(ValueError, match="ETag"):
+        upload_record_key(new_upload_key(Purpose.LIVE_DATA), etag)
+
+
+@pytest.mark.parametrize("token", ["../records/idempotency/x", "", "81EEF678-28EE-4759-A82E-6CBBBE6BC442/x"])
+def test_session_records_are_only_ever_keyed_by_a_biz_token(token: str) -> None:
+    with pytest.raises(InvalidToken):
+        session_key(token)
+    with pytest.raises(InvalidToken):
+        final_key(token)
+
+
+@pytest.mark.parametrize("key_hash", ["", "../x", SHA256.upper(), SHA256[:-1], "Idempotency-Key-from-client"])
+def test_idempotency_records_are_keyed_by_the_hash_never_the_client_key(key_hash: str) -> None:
+    with pytest.raises(ValueError, match="SHA-256"):
+        idempotency_key(key_hash)
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [
+        ("..", "x.jpg"),
+        ("a/b", "x.jpg"),
+        ("", "x.jpg"),
+        (TOKEN, "../x"),
+        (TOKEN, "a/b"),
+        (TOKEN, ".hidden"),
+        (TOKEN, "x" * 101),
+    ],
+)
+def test_result_media_keys_are_one_plain_segment_each(owner: str, name: str) -> None:
+    with pytest.raises(ValueError, match="not a"):
+        result_media_key(owner, name)
+
+
+def test_records_are_camel_case_json_that_reads_back_equal() -> None:
+    records = [
+        UploadRecord(
+            key=new_upload_key(Purpose.COMPARE_IMAGE),
+            etag=MD5,
+            md5=MD5,
+            size=1234,
+            content_kind="jpeg",
+            content_type="image/jpeg",
+            recorded_at=AT,
+        ),
+        SessionRecord(
+            biz_token=TOKEN,
+            flavor="live",
+            reference="order-42",
+            return_url="https://app.example.com/done",
+            compare_image_key=None,
+            compare_image_md5=None,
+            request_hash=SHA256,
+            verification_url=f"https://intl.faceid.qq.com/reflect/?token={TOKEN}",
+            created_at=AT,
+            expires_at=AT,
+        ),
+        FinalRecord(
+            biz_token=TOKEN,
+            status="failed",
+            error_code=1002,
+            error_message="Suspected spoofed recording",
+            similarity=12.5,
+            attempts=[
+                Attempt(
+                    error_code=1002,
+                    error_message="x",
+                    liveness_error_code=1002,
+                    compare_error_code=None,
+                    similarity=12.5,
+                    at=None,
+                )
+            ],
+            media={"bestFrame": StoredMedia(key=f"results/{TOKEN}/best-frame.jpg", md5=MD5, size=10)},
+            finalized_at=AT,
+        ),
+        IdempotencyRecord(key_hash=SHA256, request_hash=SHA256, biz_token=TOKEN, created_at=AT),
+    ]
+    for record in records:
+        stored = record.model_dump(mode="json")
+        assert all("_" not in name for name in stored)
+        assert type(record).model_validate(stored) == record
+    assert records[2].model_dump(mode="json")["attempts"][0]["livenessErrorCode"] == 1002
+
+
+def test_a_record_written_by_newer_code_still_reads_and_records_never_change() -> None:
+    stored = {
+        "keyHash": SHA256,
+        "requestHash": SHA256,
+        "bizToken": TOKEN,
+        "createdAt": AT.isoformat(),
+        "newField": 1,
+    }
+    record = IdempotencyRecord.model_validate(stored)
+    assert record.biz_token == TOKEN
+    with pytest.raises(ValidationError):
+        record.biz_token = "other"  # type: ignore[misc]
+
+
+def test_a_tampered_record_does_not_validate() -> None:
+    with pytest.raises(ValidationError):
+        FinalRecord.model_validate(
+            {
+                "bizToken": TOKEN,
+                "status": "pending",
+                "errorCode": None,
+                "errorMessage": None,
+                "similarity": None,
+                "attempts": [],
+                "media": {},
+                "finalizedAt": AT.isoformat(),
+            }
+        )

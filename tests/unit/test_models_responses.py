@@ -1,0 +1,138 @@
+"""The response models: camelCase on the wire however they are dumped, and every field of every API model
+described, since these models are the OpenAPI document users read."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from faceid_relay.models import requests, responses
+from faceid_relay.models.responses import (
+    Attempt,
+    BucketUpload,
+    StoredMedia,
+    StoredMediaLink,
+    VerificationResult,
+)
+from pydantic import BaseModel, ValidationError
+
+AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
+MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def api_models() -> list[type[BaseModel]]:
+    models = []
+    for module in (requests, responses):
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseModel)
+                and value.__module__ == module.__name__
+            ):
+                models.append(value)
+    return models
+
+
+def test_an_upload_answer_is_camel_case_json_with_put_as_its_method() -> None:
+    answer = BucketUpload(
+        key="uploads/compare-image/" + "0" * 32,
+        upload_url="https://b-1250000000.cos.ap-singapore.myqcloud.com/uploads/x?q-signature=1",
+        headers={"Content-Type": "image/jpeg", "x-cos-forbid-overwrite": "true"},
+        expires_at=AT,
+    )
+    body = json.loads(answer.model_dump_json())
+    assert set(body) == {"key", "uploadUrl", "method", "headers", "expiresAt"}
+    assert body["method"] == "PUT"
+    # Header names are data, not field names: never re-cased.
+    assert body["headers"] == {"Content-Type": "image/jpeg", "x-cos-forbid-overwrite": "true"}
+    assert answer.model_dump(mode="json") == body
+
+
+def test_a_verification_result_nests_camel_case_all_the_way_down() -> None:
+    result = VerificationResult(
+        biz_token=TOKEN,
+        status="passed",
+        reference="order-42",
+        error_code=0,
+        error_message="Success",
+        similarity=91.5,
+        attempts=[
+            Attempt(
+                error_code=0,
+                error_message="Success",
+                liveness_error_code=0,
+                compare_error_code=0,
+                similarity=91.5,
+                at=AT,
+            )
+        ],
+        media={"bestFrame": StoredMediaLink(url="https://x/y", md5=MD5, size=10, expires_at=AT)},
+        created_at=AT,
+        finalized_at=AT,
+    )
+    body = result.model_dump(mode="json")
+    assert body["bizToken"] == TOKEN
+    assert body["attempts"][0]["livenessErrorCode"] == 0
+    assert body["media"]["bestFrame"]["expiresAt"] == "2026-11-23T12:00:00Z"
+    assert VerificationResult.model_validate(body) == result
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        (VerificationResult, {"bizToken": "not-a-token"}),
+        (VerificationResult, {"status": "approved"}),
+        (StoredMedia, {"md5": "1B2M2Y8AsgTpgAmY7PhCfg=="}),
+        (StoredMedia, {"size": -1}),
+    ],
+)
+def test_an_answer_that_breaks_the_contract_cannot_be_built(
+    model: type[BaseModel], fields: dict[str, Any]
+) -> None:
+    valid: dict[type[BaseModel], dict[str, Any]] = {
+        VerificationResult: {
+            "bizToken": TOKEN,
+            "status": "pending",
+            "reference": None,
+            "errorCode": None,
+            "errorMessage": None,
+            "similarity": None,
+            "attempts": [],
+            "media": {},
+            "createdAt": AT,
+            "finalizedAt": None,
+        },
+        StoredMedia: {"key": "results/x/best-frame.jpg", "md5": MD5, "size": 1},
+    }
+    model.model_validate(valid[model])
+    with pytest.raises(ValidationError):
+        model.model_validate({**valid[model], **fields})
+
+
+@pytest.mark.parametrize("model", api_models(), ids=lambda model: model.__name__)
+def test_every_field_of_every_api_model_is_described_in_the_schema(model: type[BaseModel]) -> None:
+    schema = model.model_json_schema(by_alias=True)
+    undescribed = [
+        name for name, field in schema.get("properties", {}).items() if not field.get("description")
+    ]
+    assert not undescribed
+    assert all(
+        name == name[0].lower() + name[1:] and "_" not in name for name in schema.get("properties", {})
+    )
+
+
+def test_the_schema_check_above_covers_the_model_of_every_route() -> None:
+    names = {model.__name__ for model in api_models()}
+    assert {
+        "CreateUploadRequest",
+        "BucketUpload",
+        "FaceIdUpload",
+        "SequenceRequest",
+        "SequenceResponse",
+        "LivenessComparisonRequest",
+        "LivenessComparisonResponse",
+        "VerificationRequest",
+        "VerificationResponse",
+        "VerificationResult",
+    } <= names
