@@ -4,9 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# SAM CLI (with cfn-lint) lives in its own virtualenv: it pins boto3 and friends the layer must not see.
+DEPLOY_VENV := .venv-deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
+SAM_CLI := aws-sam-cli==1.170.0
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 
-.PHONY: install dev localcloud test unit contract integration e2e lint format package bench clean
+.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +18,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(DEPLOY_STAMP):
+	test -x $(DEPLOY_VENV)/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet $(SAM_CLI)
+	touch $(DEPLOY_STAMP)
+
+## browser: Debian's Chromium for the browser tests (Playwright's own browser download does not work here)
+browser:
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+install: $(STAMP) $(DEPLOY_STAMP) browser
 
 ## dev: the whole flow locally (COS + FaceID emulators, the functions behind a gateway, the demo page)
 dev: $(STAMP)
@@ -25,25 +38,25 @@ localcloud: $(STAMP)
 	$(BIN)/python -m localcloud --no-gateway
 
 ## test: every suite CI runs
-test: $(STAMP)
+test: install
 	$(BIN)/pytest
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
-contract: $(STAMP)
+contract: $(STAMP) $(DEPLOY_STAMP)
 	$(BIN)/pytest tests/contract
 
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration
 
-e2e: $(STAMP)
+e2e: $(STAMP) browser
 	$(BIN)/pytest tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared functions localcloud tests bench
+	$(BIN)/mypy shared functions localcloud deploy tests
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -52,8 +65,13 @@ format: $(STAMP)
 package: $(STAMP)
 	$(BIN)/python -m deploy.package
 
+## deploy-check: the deployment templates with the real tools (offline), after packaging the layer
+deploy-check: package $(DEPLOY_STAMP)
+	$(DEPLOY_VENV)/bin/sam validate --lint
+	$(DEPLOY_VENV)/bin/sam build
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .build dist .pytest_cache .mypy_cache .ruff_cache .localcloud
+	rm -rf $(VENV) $(DEPLOY_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud

@@ -116,7 +116,13 @@ def build_event(
     if shape is EventShape.SCF_URL:
         headers = {k.lower(): v for k, v in request.headers.items()}
         headers["x-scf-remote-addr"] = source_ip
-        return {"body": text, "headers": headers, "httpMethod": request.method, "path": path, "queryString": query}
+        return {
+            "body": text,
+            "headers": headers,
+            "httpMethod": request.method,
+            "path": path,
+            "queryString": query,
+        }
     if shape is EventShape.SCF_APIGW:
         headers = dict(request.headers.items())
         return {
@@ -216,8 +222,10 @@ def to_http_response(result: Mapping[str, Any]) -> Response:
     return response
 
 
-def create_app(shape: EventShape, handlers: Mapping[str, Handler], extra_routes: list[BaseRoute]) -> Starlette:
-    """Routes from ROUTES plus `/_invoke/<function>` (what COS notifications call, like SCF's async invoke)."""
+def create_app(
+    shape: EventShape, handlers: Mapping[str, Handler], extra_routes: list[BaseRoute]
+) -> Starlette:
+    """Routes from ROUTES, plus `/_invoke/<function>`: what COS notifications call (SCF's async invoke)."""
 
     def endpoint_for(route: FunctionRoute) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:

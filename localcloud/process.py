@@ -85,7 +85,9 @@ def stack_process(
             first_line = process.stdout.readline()
             if not first_line:
                 process.wait(timeout=10)
-                raise RuntimeError(f"localcloud exited with {process.returncode}: {log_path.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"localcloud exited with {process.returncode}: {log_path.read_text()[-2000:]}"
+                )
             endpoints = json.loads(first_line)
             _forward(process.stdout, log)
             yield RunningStack(endpoints, log_path)

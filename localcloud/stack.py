@@ -102,7 +102,9 @@ class Stack:
         )
         resource_buckets = [BucketConfig(name=faceid_resource_bucket(r), region=r) for r in accounts.REGIONS]
         return CosEmulatorConfig(
-            data_dir=self.options.data_dir / "cos", keys=list(accounts.KEYS), buckets=[app_bucket, *resource_buckets]
+            data_dir=self.options.data_dir / "cos",
+            keys=list(accounts.KEYS),
+            buckets=[app_bucket, *resource_buckets],
         )
 
     def _faceid_config(self) -> FaceIdEmulatorConfig:
@@ -126,7 +128,9 @@ class Stack:
             handlers.update({name: load_handler(name) for name in EVENT_FUNCTIONS})
             from localcloud.demo import demo_routes
 
-            gateway = create_gateway_app(self.options.shape, handlers, demo_routes(self.gateway_url, APP_TOKEN))
+            gateway = create_gateway_app(
+                self.options.shape, handlers, demo_routes(self.gateway_url, APP_TOKEN)
+            )
             self._servers.append(BackgroundServer(gateway, self.gateway_port).start())
         return self
 

@@ -1,11 +1,9 @@
 """POST /liveness-comparisons — DetectReflectLivenessAndCompare; the best frame is kept in results/."""
 
 from faceid_relay.flows.comparisons import compare_liveness
-from faceid_relay.http_api import http_handler
 from faceid_relay.models.requests import LivenessComparisonRequest
 from faceid_relay.models.responses import LivenessComparisonResponse
 from faceid_relay.models.rules import Action
-from faceid_relay.observability import logger
 from faceid_relay.runtime import http_function
 
 fn = http_function([Action.DetectReflectLivenessAndCompare])
@@ -17,4 +15,4 @@ def create_liveness_comparison(request: LivenessComparisonRequest) -> LivenessCo
     return compare_liveness(request, fn.settings, fn.storage, fn.faceid)
 
 
-handler = http_handler(app, logger)
+handler = fn.handler

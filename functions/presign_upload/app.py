@@ -1,10 +1,8 @@
 """POST /uploads — a presigned PUT into this region's bucket (or FaceID's own CreateUploadUrl)."""
 
 from faceid_relay.flows.uploads import create_upload
-from faceid_relay.http_api import http_handler
 from faceid_relay.models.requests import CreateUploadRequest
 from faceid_relay.models.responses import BucketUpload, FaceIdUpload
-from faceid_relay.observability import logger
 from faceid_relay.runtime import http_function
 
 fn = http_function()
@@ -16,4 +14,4 @@ def presign_upload(request: CreateUploadRequest) -> BucketUpload | FaceIdUpload:
     return create_upload(request, fn.settings, fn.storage, fn.faceid)
 
 
-handler = http_handler(app, logger)
+handler = fn.handler

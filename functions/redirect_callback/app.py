@@ -7,8 +7,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from faceid_relay.flows.verifications import finish_verification
-from faceid_relay.http_api import http_handler
-from faceid_relay.observability import logger
 from faceid_relay.runtime import http_function
 
 fn = http_function(lambda settings: [settings.web_actions[1]], app_token=False)
@@ -21,4 +19,4 @@ def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Respon
     return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")
 
 
-handler = http_handler(app, logger)
+handler = fn.handler

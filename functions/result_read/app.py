@@ -2,9 +2,7 @@
 with short-lived links to the stored media."""
 
 from faceid_relay.flows.verifications import read_verification_result
-from faceid_relay.http_api import http_handler
 from faceid_relay.models.responses import VerificationResult
-from faceid_relay.observability import logger
 from faceid_relay.runtime import http_function
 
 fn = http_function(lambda settings: [settings.web_actions[1]])
@@ -16,4 +14,4 @@ def read_verification(biz_token: str) -> VerificationResult:
     return read_verification_result(biz_token, fn.settings, fn.storage, fn.faceid)
 
 
-handler = http_handler(app, logger)
+handler = fn.handler

@@ -1,11 +1,9 @@
 """POST /sequences — GenerateReflectSequence for the app SDK; the light sequence comes back MD5-checked."""
 
 from faceid_relay.flows.sequences import generate_sequence
-from faceid_relay.http_api import http_handler
 from faceid_relay.models.requests import SequenceRequest
 from faceid_relay.models.responses import SequenceResponse
 from faceid_relay.models.rules import Action
-from faceid_relay.observability import logger
 from faceid_relay.runtime import http_function
 
 fn = http_function([Action.GenerateReflectSequence])
@@ -17,4 +15,4 @@ def create_sequence(request: SequenceRequest) -> SequenceResponse:
     return generate_sequence(request, fn.settings, fn.storage, fn.faceid)
 
 
-handler = http_handler(app, logger)
+handler = fn.handler

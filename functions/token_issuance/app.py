@@ -6,10 +6,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from faceid_relay.flows.verifications import issue_verification_token
-from faceid_relay.http_api import http_handler
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
-from faceid_relay.observability import logger
 from faceid_relay.runtime import http_function
 
 fn = http_function(lambda settings: [settings.web_actions[0]])
@@ -24,4 +22,4 @@ def create_verification(
     return issue_verification_token(request, idempotency_key, fn.settings, fn.storage, fn.faceid)
 
 
-handler = http_handler(app, logger)
+handler = fn.handler

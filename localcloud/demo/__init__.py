@@ -18,7 +18,9 @@ def demo_routes(gateway_url: str, app_token: str) -> list[BaseRoute]:
     tokens_by_reference: dict[str, str] = {}
     auth = {"Authorization": f"Bearer {app_token}"}
 
-    async def relay(method: str, path: str, body: object | None = None, headers: dict[str, str] | None = None) -> Response:
+    async def relay(
+        method: str, path: str, body: object | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
         async with httpx.AsyncClient(base_url=gateway_url, timeout=60) as client:
             answer = await client.request(method, path, json=body, headers={**auth, **(headers or {})})
         return Response(answer.content, answer.status_code, media_type="application/json")
@@ -33,7 +35,11 @@ def demo_routes(gateway_url: str, app_token: str) -> list[BaseRoute]:
         answer = await relay(
             "POST",
             "/verifications",
-            {"compareImageKey": body.get("compareImageKey"), "returnUrl": f"{gateway_url}/demo/result", "reference": reference},
+            {
+                "compareImageKey": body.get("compareImageKey"),
+                "returnUrl": f"{gateway_url}/demo/result",
+                "reference": reference,
+            },
             headers={"Idempotency-Key": reference},
         )
         if answer.status_code == 200:
@@ -43,7 +49,9 @@ def demo_routes(gateway_url: str, app_token: str) -> list[BaseRoute]:
     async def read_result(request: Request) -> Response:
         token = tokens_by_reference.get(request.path_params["reference"])
         if token is None:
-            return JSONResponse({"code": "UnknownReference", "message": "This demo does not know that reference."}, 404)
+            return JSONResponse(
+                {"code": "UnknownReference", "message": "This demo does not know that reference."}, 404
+            )
         return await relay("GET", f"/verifications/{token}")
 
     def page(name: str) -> Route:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -85,9 +84,7 @@ def provider_error(error: TencentCloudSDKException) -> RelayError:
         return VerificationNotFound()
     if "MD5" in (error.get_message() or "").upper():
         return ContentChanged(ContentChanged.message + reference)
-    if code in ("ClientNetworkError", "ServerNetworkError") or code.startswith(
-        ("InternalError", "ResourceUnavailable")
-    ):
+    if _is_transport_failure(code) or code.startswith(("InternalError", "ResourceUnavailable")):
         return ProviderUnavailable(ProviderUnavailable.message + reference)
     return ProviderRejected(
         f"FaceID refused the request: {code}{reference}. Check the input named in the code."
@@ -134,7 +131,9 @@ class FaceId:
                 mapped = provider_error(error)
                 if not isinstance(mapped, RateLimited):
                     raise mapped from error
-                delay = random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
+                delay = random.uniform(  # noqa: S311 - backoff jitter, not a secret
+                    0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
+                )
                 if self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
                     raise mapped from error
                 time.sleep(delay)

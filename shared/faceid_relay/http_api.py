@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -35,7 +34,6 @@ from faceid_relay.platform.http import (
 )
 
 Handler = Callable[[Any, Any], dict[str, Any]]
-Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[Any]]
 
 # What browsers may send cross-origin (Powertools would also allow its X-Amz-* headers, which we never read).
 CORS_ALLOW_HEADERS = frozenset({"Authorization", "Content-Type", "Idempotency-Key"})
@@ -54,12 +52,11 @@ def create_resolver(
     """A validating resolver whose every error is `{code, message, field?}` JSON. A function reads:
 
         app = create_resolver(cors_origins=settings.cors_origins, logger=logger)
-        app.use([require_app_token(settings.app_token)])
 
         @app.post("/verifications")
         def issue_verification(request: IssueVerification) -> Verification: ...
 
-        handler = http_handler(app, logger)
+        handler = http_handler(app, logger, app_token=settings.app_token)
 
     cors_origins: exact origins (`https://app.example.com`) allowed to call from a browser; none → CORS off.
     strip_prefixes: path prefixes an API Gateway publishes the function under (see platform/http.py).
@@ -111,36 +108,38 @@ def create_resolver(
     return resolver
 
 
-def require_app_token(expected: SecretStr | str) -> Middleware:
-    """Powertools middleware: the request must carry `Authorization: Bearer <expected>`, else 401.
-
-    Use it app-wide (`app.use([...])`) or per route (`middlewares=[...]`). Powertools validates the request
-    before any middleware runs, so a request that is both unauthenticated and invalid is answered 400;
-    the route itself never runs without the token."""
+def _app_token_gate(expected: SecretStr | str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:
+    """A check of `Authorization: Bearer <expected>` on an adapted (v2) event: None when it passes,
+    else the 401 to send. It runs before the resolver, so a caller without the token learns nothing
+    of the API, not even how its requests are validated."""
     token = expected.get_secret_value() if isinstance(expected, SecretStr) else expected
     if not token:
         raise ValueError("The app token is empty; refusing to serve without authentication.")
     expected_bytes = token.encode()
+    denied = Unauthorized()
 
-    def app_token_middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    def check(event: Mapping[str, Any]) -> dict[str, Any] | None:
         # CORS preflights never carry credentials (Fetch standard, "CORS-preflight request").
-        if app.current_event.http_method == "OPTIONS":
-            return next_middleware(app)
-        scheme, _, presented = (app.current_event.headers.get("authorization") or "").partition(" ")
+        if event["requestContext"]["http"]["method"] == "OPTIONS":
+            return None
+        scheme, _, presented = (event["headers"].get("authorization") or "").partition(" ")
         # Bytes, not str: compare_digest rejects non-ASCII str, and a client controls this header.
         if scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), expected_bytes):
-            return next_middleware(app)
-        return _error_response(Unauthorized())
+            return None
+        return json_response(denied.status, denied.body(), denied.headers())
 
-    return app_token_middleware
+    return check
 
 
-def http_handler(resolver: APIGatewayHttpResolver, logger: Logger) -> Handler:
+def http_handler(
+    resolver: APIGatewayHttpResolver, logger: Logger, *, app_token: SecretStr | str | None = None
+) -> Handler:
     """The function's entry point, `handler(event, context)`, for SCF and Lambda alike.
 
     Wraps the context, adapts the event to HTTP API v2 (an unknown event is answered 400), injects the
-    context into the logger with the request id as correlation id, resolves, and shapes the response
-    for the platform."""
+    context into the logger with the request id as correlation id, checks the app token when one is
+    given, resolves, and shapes the response for the platform."""
+    gate = _app_token_gate(app_token) if app_token is not None else None
 
     # log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT: events carry the app's bearer token.
     @logger.inject_lambda_context(log_event=False)
@@ -152,6 +151,9 @@ def http_handler(resolver: APIGatewayHttpResolver, logger: Logger) -> Handler:
             logger.warning("Unsupported event", reason=str(error))
             return json_response(HTTPStatus.BAD_REQUEST, {"code": "UnsupportedEvent", "message": str(error)})
         logger.set_correlation_id(request.event["requestContext"]["requestId"])
+        denied = gate(request.event) if gate is not None else None
+        if denied is not None:
+            return to_platform_response(denied, request.shape)
         return to_platform_response(resolver.resolve(request.event, context), request.shape)
 
     def handler(event: Any, context: Any) -> dict[str, Any]:

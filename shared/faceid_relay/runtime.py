@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from faceid_relay.faceid import FaceId
-from faceid_relay.http_api import create_resolver, require_app_token
+from faceid_relay.http_api import Handler, create_resolver, http_handler
 from faceid_relay.models.rules import Action
 from faceid_relay.observability import logger
 from faceid_relay.settings import Settings
@@ -20,6 +20,7 @@ class HttpFunction:
     storage: Storage
     app: APIGatewayHttpResolver
     faceid: FaceId
+    handler: Handler
 
 
 def http_function(
@@ -30,10 +31,11 @@ def http_function(
     settings = Settings.from_env()
     settings.require_actions(*(calls(settings) if callable(calls) else calls))
     app = create_resolver(cors_origins=settings.cors_origins, logger=logger)
-    if app_token:
-        app.use([require_app_token(settings.app_token)])
+    handler = http_handler(app, logger, app_token=settings.app_token if app_token else None)
 
     def remaining_seconds() -> float:
         return app.lambda_context.get_remaining_time_in_millis() / 1000
 
-    return HttpFunction(settings, Storage(settings), app, FaceId(settings, remaining=remaining_seconds))
+    return HttpFunction(
+        settings, Storage(settings), app, FaceId(settings, remaining=remaining_seconds), handler
+    )

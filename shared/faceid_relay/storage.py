@@ -183,7 +183,7 @@ class Storage:
                 Body=data,
                 ContentType=content_type,
                 ContentMD5=_content_md5(data),
-                # put_object only knows mapped kwargs; Metadata entries go out as raw headers (cos_comm.mapped).
+                # put_object takes only mapped kwargs; Metadata entries go out as raw headers
                 Metadata=FORBID_OVERWRITE,
             )
         except CosServiceError as error:

@@ -52,7 +52,8 @@ def test_a_tampered_token_in_the_callback_is_refused(page: Page, stack: RunningS
 
     response = page.goto(f"{stack.gateway}/callback?token={tampered}")
 
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     assert urlsplit(page.url).path == "/callback", "no redirect anywhere"
     expect(page.locator("body")).to_contain_text("VerificationNotFound")
 
@@ -80,7 +81,9 @@ def test_reload_and_back_on_the_callback_give_the_same_result_without_a_second_f
 ) -> None:
     start_on_demo(page, stack)
     callback_urls: list[str] = []
-    page.on("request", lambda request: callback_urls.append(request.url) if "/callback?" in request.url else None)
+    page.on(
+        "request", lambda request: callback_urls.append(request.url) if "/callback?" in request.url else None
+    )
     page.click("#pass")
     page.wait_for_url(f"{stack.gateway}/demo/result**")
     expect(page.locator("#outcome")).to_have_text("Verification passed", timeout=30_000)
@@ -95,5 +98,3 @@ def test_reload_and_back_on_the_callback_give_the_same_result_without_a_second_f
     expect(page.locator("#outcome")).to_have_text("Verification passed", timeout=30_000)
 
     assert result_calls(stack) == fetched
-
-

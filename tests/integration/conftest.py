@@ -21,4 +21,3 @@ def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
             return Relay(stack)
 
         yield start
-

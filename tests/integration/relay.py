@@ -4,6 +4,7 @@ import base64
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -28,8 +29,12 @@ class Relay:
         self.base = stack.gateway
         self.auth = {"Authorization": f"Bearer {stack.app_token}"}
 
-    def post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> requests.Response:
-        return requests.post(f"{self.base}{path}", json=body, headers={**self.auth, **(headers or {})}, timeout=60)
+    def post(
+        self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> requests.Response:
+        return requests.post(
+            f"{self.base}{path}", json=body, headers={**self.auth, **(headers or {})}, timeout=60
+        )
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(f"{self.base}{path}", headers=self.auth, timeout=60, **kwargs)
@@ -46,7 +51,9 @@ class Relay:
         assert put.status_code == 200, put.text
         return str(upload["key"])
 
-    def wait_for_record(self, post: Any, attempts: int = 100) -> requests.Response:
+    def wait_for_record(
+        self, post: Callable[[], requests.Response], attempts: int = 100
+    ) -> requests.Response:
         """Retry while the relay says the upload is not hashed yet (409 + Retry-After)."""
         answer = post()
         for _ in range(attempts):
@@ -56,8 +63,15 @@ class Relay:
             answer = post()
         return answer
 
-    def start_verification(self, image_key: str | None, reference: str = "order-1", **extra: Any) -> dict[str, Any]:
-        body = {"compareImageKey": image_key, "returnUrl": f"{self.base}/demo/result", "reference": reference, **extra}
+    def start_verification(
+        self, image_key: str | None, reference: str = "order-1", **extra: Any
+    ) -> dict[str, Any]:
+        body = {
+            "compareImageKey": image_key,
+            "returnUrl": f"{self.base}/demo/result",
+            "reference": reference,
+            **extra,
+        }
         answer = self.wait_for_record(lambda: self.post("/verifications", body))
         assert answer.status_code == 200, answer.text
         return dict(answer.json())

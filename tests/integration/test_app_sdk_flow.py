@@ -1,6 +1,8 @@
 """The app-SDK (reflection liveness) flow: device data → light sequence; live data + compare image →
 liveness comparison with the best frame kept in our bucket. Also FaceID's own CreateUploadUrl path."""
 
+from collections.abc import Callable
+
 import pytest
 import requests
 
@@ -8,14 +10,16 @@ from tests.integration.relay import Relay, binary_blob, md5_hex, photo
 
 
 @pytest.fixture(scope="module")
-def relay(make_stack) -> Relay:
+def relay(make_stack: Callable[..., Relay]) -> Relay:
     return make_stack()
 
 
 def test_light_sequence_is_generated_from_uploaded_device_data(relay: Relay) -> None:
     key = relay.upload("device-data", binary_blob(), "application/octet-stream")
 
-    answer = relay.wait_for_record(lambda: relay.post("/sequences", {"deviceDataKey": key, "securityLevel": "4"}))
+    answer = relay.wait_for_record(
+        lambda: relay.post("/sequences", {"deviceDataKey": key, "securityLevel": "4"})
+    )
 
     assert answer.status_code == 200, answer.text
     sequence = answer.json()
@@ -45,7 +49,9 @@ def test_a_spoof_verdict_is_a_result_not_an_error(relay: Relay) -> None:
     live = relay.upload("live-data", binary_blob(), "application/octet-stream")
     image = relay.upload("compare-image", photo(), "image/jpeg")
     relay.stack.control(
-        "faceid", "outcomes", {"action": "DetectReflectLivenessAndCompare", "result": "FailedOperation.LivessDetectFake"}
+        "faceid",
+        "outcomes",
+        {"action": "DetectReflectLivenessAndCompare", "result": "FailedOperation.LivessDetectFake"},
     )
 
     answer = relay.wait_for_record(
@@ -61,14 +67,21 @@ def test_faceid_upload_url_path_needs_the_callers_md5(relay: Relay) -> None:
     data = binary_blob()
     answer = relay.post(
         "/uploads",
-        {"purpose": "device-data", "size": len(data), "contentType": "application/octet-stream",
-         "via": "faceid", "targetAction": "GenerateReflectSequence"},
+        {
+            "purpose": "device-data",
+            "size": len(data),
+            "contentType": "application/octet-stream",
+            "via": "faceid",
+            "targetAction": "GenerateReflectSequence",
+        },
     )
     assert answer.status_code == 200, answer.text
     upload = answer.json()
     assert "MD5" in upload["next"]
     assert requests.put(upload["uploadUrl"], data=data, timeout=30).status_code == 200
 
-    sequence = relay.post("/sequences", {"deviceDataUrl": upload["resourceUrl"], "deviceDataMd5": md5_hex(data)})
+    sequence = relay.post(
+        "/sequences", {"deviceDataUrl": upload["resourceUrl"], "deviceDataMd5": md5_hex(data)}
+    )
 
     assert sequence.status_code == 200, sequence.text

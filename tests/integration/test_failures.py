@@ -1,21 +1,29 @@
 """What a user meets when something is wrong: each answer is a 4xx/5xx JSON {code, message, field?}
 that says what to do, and nothing stored is half-written."""
 
+from collections.abc import Callable
+
+import pytest
 import requests
 
 from tests.integration.relay import Relay, as_base64_text, binary_blob, md5_hex, photo
-import pytest
 
 
 @pytest.fixture(scope="module")
-def relay(make_stack) -> Relay:
+def relay(make_stack: Callable[..., Relay]) -> Relay:
     return make_stack()
 
 
 def test_bytes_that_do_not_match_the_declared_md5_are_refused_by_storage(relay: Relay) -> None:
     data = photo()
     upload = relay.post(
-        "/uploads", {"purpose": "compare-image", "size": len(data), "contentType": "image/jpeg", "md5": md5_hex(b"other")}
+        "/uploads",
+        {
+            "purpose": "compare-image",
+            "size": len(data),
+            "contentType": "image/jpeg",
+            "md5": md5_hex(b"other"),
+        },
     ).json()
 
     put = requests.put(upload["uploadUrl"], data=data, headers=upload["headers"], timeout=30)
@@ -26,7 +34,9 @@ def test_bytes_that_do_not_match_the_declared_md5_are_refused_by_storage(relay: 
 
 def test_an_expired_upload_url_is_refused(relay: Relay) -> None:
     data = photo()
-    upload = relay.post("/uploads", {"purpose": "compare-image", "size": len(data), "contentType": "image/jpeg"}).json()
+    upload = relay.post(
+        "/uploads", {"purpose": "compare-image", "size": len(data), "contentType": "image/jpeg"}
+    ).json()
     relay.stack.control("cos", "clock", {"advance": 3600})
     try:
         put = requests.put(upload["uploadUrl"], data=data, headers=upload["headers"], timeout=30)
@@ -40,7 +50,9 @@ def test_base64_text_uploaded_as_an_image_is_refused_before_faceid(relay: Relay)
     key = relay.upload("compare-image", as_base64_text(photo()), "image/jpeg")
 
     answer = relay.wait_for_record(
-        lambda: relay.post("/verifications", {"compareImageKey": key, "returnUrl": f"{relay.base}/demo/result"})
+        lambda: relay.post(
+            "/verifications", {"compareImageKey": key, "returnUrl": f"{relay.base}/demo/result"}
+        )
     )
 
     assert answer.status_code == 422
@@ -62,12 +74,19 @@ def test_a_wrong_md5_for_a_resource_url_is_reported_as_changed_content(relay: Re
     data = binary_blob()
     upload = relay.post(
         "/uploads",
-        {"purpose": "device-data", "size": len(data), "contentType": "application/octet-stream",
-         "via": "faceid", "targetAction": "GenerateReflectSequence"},
+        {
+            "purpose": "device-data",
+            "size": len(data),
+            "contentType": "application/octet-stream",
+            "via": "faceid",
+            "targetAction": "GenerateReflectSequence",
+        },
     ).json()
     requests.put(upload["uploadUrl"], data=data, timeout=30)
 
-    answer = relay.post("/sequences", {"deviceDataUrl": upload["resourceUrl"], "deviceDataMd5": md5_hex(b"nope")})
+    answer = relay.post(
+        "/sequences", {"deviceDataUrl": upload["resourceUrl"], "deviceDataMd5": md5_hex(b"nope")}
+    )
 
     assert answer.status_code == 409
     assert answer.json()["code"] == "ContentChanged"
@@ -84,7 +103,9 @@ def test_rate_limits_are_retried_inside_the_function(relay: Relay) -> None:
     key = relay.upload("device-data", binary_blob(), "application/octet-stream")
     relay.wait_for_record(lambda: relay.post("/sequences", {"deviceDataKey": key}))
     relay.stack.control(
-        "faceid", "faults", {"action": "GenerateReflectSequence", "count": 2, "error_code": "RequestLimitExceeded"}
+        "faceid",
+        "faults",
+        {"action": "GenerateReflectSequence", "count": 2, "error_code": "RequestLimitExceeded"},
     )
 
     answer = relay.post("/sequences", {"deviceDataKey": key})
@@ -98,7 +119,11 @@ def test_persistent_rate_limiting_answers_429_with_retry_after(relay: Relay) -> 
     relay.stack.control(
         "faceid",
         "faults",
-        {"action": "GenerateReflectSequence", "count": 1000, "error_code": "FailedOperation.RequestLimitExceeded"},
+        {
+            "action": "GenerateReflectSequence",
+            "count": 1000,
+            "error_code": "FailedOperation.RequestLimitExceeded",
+        },
     )
     try:
         answer = relay.post("/sequences", {"deviceDataKey": key})
@@ -114,7 +139,9 @@ def test_download_errors_at_faceid_answer_424_with_a_hint(relay: Relay) -> None:
     key = relay.upload("device-data", binary_blob(), "application/octet-stream")
     relay.wait_for_record(lambda: relay.post("/sequences", {"deviceDataKey": key}))
     relay.stack.control(
-        "faceid", "faults", {"action": "GenerateReflectSequence", "count": 1, "error_code": "FailedOperation.DownLoadError"}
+        "faceid",
+        "faults",
+        {"action": "GenerateReflectSequence", "count": 1, "error_code": "FailedOperation.DownLoadError"},
     )
 
     answer = relay.post("/sequences", {"deviceDataKey": key})

@@ -1,6 +1,8 @@
 """The legacy web flow (ApplyWebVerificationToken through CommonClient): the compare image goes by URL +
 MD5, and the result media (URLs valid 10 minutes) are downloaded, checked and kept."""
 
+from collections.abc import Callable
+
 import pytest
 import requests
 
@@ -8,7 +10,7 @@ from tests.integration.relay import Relay, md5_hex, photo
 
 
 @pytest.fixture(scope="module")
-def relay(make_stack) -> Relay:
+def relay(make_stack: Callable[..., Relay]) -> Relay:
     return make_stack("--flavor", "legacy")
 
 

@@ -1,6 +1,7 @@
 """Sessions under retries and races: Idempotency-Key, repeated and concurrent callbacks, expiry,
 tokens we never issued, and at-least-once COS events."""
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,7 +11,7 @@ from tests.integration.relay import Relay, photo
 
 
 @pytest.fixture(scope="module")
-def relay(make_stack) -> Relay:
+def relay(make_stack: Callable[..., Relay]) -> Relay:
     # Every COS event is delivered three times, as an at-least-once trigger may.
     return make_stack("--deliveries", "3")
 
@@ -87,5 +88,7 @@ def test_duplicate_cos_events_record_an_upload_once(relay: Relay) -> None:
     deliveries = requests.get(f"{relay.stack.cos}/_control/deliveries", timeout=10).json()
 
     assert deliveries, "the trigger fired"
-    assert all(d["key"].startswith("uploads/") for d in deliveries), "nothing the functions wrote triggered them"
+    assert all(d["key"].startswith("uploads/") for d in deliveries), (
+        "nothing the functions wrote triggered them"
+    )
     assert all(d["status"] == 200 for d in deliveries)

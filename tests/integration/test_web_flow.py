@@ -1,6 +1,7 @@
 """The web (H5) flow end to end, for every platform event shape: upload → token → FaceID page →
 callback → stored result, as the app backend and the browser see it."""
 
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,7 +13,7 @@ SHAPES = ["scf-url", "scf-apigw", "lambda-v1", "lambda-v2"]
 
 
 @pytest.fixture(scope="module", params=SHAPES)
-def relay(request: pytest.FixtureRequest, make_stack) -> Relay:
+def relay(request: pytest.FixtureRequest, make_stack: Callable[..., Relay]) -> Relay:
     return make_stack("--shape", request.param)
 
 
@@ -44,7 +45,9 @@ def test_passed_verification_is_stored_and_the_browser_returns_to_the_app(relay:
 
 
 @pytest.mark.parametrize(("choice", "code"), [("fail", 1005), ("spoof", 1002)])
-def test_failed_and_spoofed_verifications_are_reported_as_failed(relay: Relay, choice: str, code: int) -> None:
+def test_failed_and_spoofed_verifications_are_reported_as_failed(
+    relay: Relay, choice: str, code: int
+) -> None:
     key = relay.upload("compare-image", photo(), "image/jpeg")
     issued = relay.start_verification(key, reference=f"order-{choice}")
 

@@ -4,6 +4,7 @@ and a message that ends by telling the user what to do; each renders as `{code, 
 import re
 
 import pytest
+
 from faceid_relay import errors
 from faceid_relay.errors import RelayError, catalogue
 

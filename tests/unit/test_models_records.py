@@ -4,6 +4,10 @@ client can steer) and the JSON each record is written as and read back from."""
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from faceid_relay.errors import InvalidKey, InvalidToken
 from faceid_relay.models.records import (
     RECORDS_PREFIX,
@@ -20,9 +24,6 @@ from faceid_relay.models.records import (
 )
 from faceid_relay.models.responses import Attempt, StoredMedia
 from faceid_relay.models.rules import UPLOADS_PREFIX, Purpose, new_upload_key
-from hypothesis import given
-from hypothesis import strategies as st
-from pydantic import ValidationError
 
 AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"

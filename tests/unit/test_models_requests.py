@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from pydantic import ValidationError
+
 from faceid_relay.errors import (
     ContentTooLarge,
     InvalidKey,
@@ -20,7 +22,6 @@ from faceid_relay.models.requests import (
     VerificationRequest,
 )
 from faceid_relay.models.rules import Action, Purpose, new_upload_key
-from pydantic import ValidationError
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 OTHER_MD5 = "0cc175b9c0f1b6a831c399e269772661"

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ValidationError
+
 from faceid_relay.models import requests, responses
 from faceid_relay.models.responses import (
     Attempt,
@@ -14,7 +16,6 @@ from faceid_relay.models.responses import (
     StoredMediaLink,
     VerificationResult,
 )
-from pydantic import BaseModel, ValidationError
 
 AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from faceid_relay.observability import REDACTED, THIRD_PARTY_LOGGERS, logger, redact
 from hypothesis import given
 from hypothesis import strategies as st
+
+from faceid_relay.observability import REDACTED, THIRD_PARTY_LOGGERS, logger, redact
 
 SECRET_ID = "AKIDexampleSecretId00000000000000000"
 SECRET_KEY = "ExampleSecretKeyValue0000000000000"

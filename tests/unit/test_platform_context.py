@@ -1,6 +1,7 @@
 """Context wrapping: SCF's dict context behaves like Lambda's for Powertools (Logger, remaining time)."""
 
 import pytest
+
 from faceid_relay.platform import context as context_module
 from faceid_relay.platform.context import DEFAULT_BUDGET_MS, wrap_context
 

@@ -2,6 +2,7 @@
 uploader's credentials."""
 
 import pytest
+
 from faceid_relay.platform.cos_trigger import CosObjectEvent, MalformedCosEventError, parse_cos_event
 
 

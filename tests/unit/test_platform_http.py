@@ -6,6 +6,9 @@ import json
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from faceid_relay.platform.http import (
     EventShape,
     UnsupportedEventError,
@@ -14,8 +17,6 @@ from faceid_relay.platform.http import (
     to_http_api_v2,
     to_platform_response,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 BIZ_TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
 APP_TOKEN = "Bearer local-dev-app-token-000000000000000000"

@@ -53,7 +53,9 @@ def test_provider_messages_never_reach_the_client_body() -> None:
     assert "InvalidParameterValue" in mapped.body()["message"]
 
 
-@pytest.mark.parametrize("code", ["ChunkedEncodingError", "ConnectionError", "ReadTimeout", "ClientNetworkError"])
+@pytest.mark.parametrize(
+    "code", ["ChunkedEncodingError", "ConnectionError", "ReadTimeout", "ClientNetworkError"]
+)
 def test_a_broken_connection_is_a_temporary_provider_outage(code: str) -> None:
     mapped = provider_error(TencentCloudSDKException(code, "connection broken", None))
 

@@ -4,11 +4,12 @@ a URL must be exactly https://<name>-<appid>.cos.<region>.myqcloud.com/<key>, re
 from urllib.parse import quote, urlsplit
 
 import pytest
-from faceid_relay.errors import InvalidResourceUrl
-from faceid_relay.models.rules import CosLocation, Region, parse_cos_url, split_bucket
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic_core import Url
+
+from faceid_relay.errors import InvalidResourceUrl
+from faceid_relay.models.rules import CosLocation, Region, parse_cos_url, split_bucket
 
 REGION: Region = "ap-singapore"
 BUCKET = "faceid-relay-1250000000"

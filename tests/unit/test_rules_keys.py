@@ -5,6 +5,10 @@ import base64
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
 from faceid_relay.errors import InvalidKey, InvalidToken
 from faceid_relay.models.rules import (
     PURPOSE_CONTENT_KINDS,
@@ -17,9 +21,6 @@ from faceid_relay.models.rules import (
     validate_biz_token,
     validate_client_key,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-from pydantic import TypeAdapter, ValidationError
 
 HEX = "0123456789abcdef" * 2
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"

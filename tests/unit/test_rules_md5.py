@@ -5,11 +5,12 @@ import base64
 import hashlib
 
 import pytest
-from faceid_relay.errors import InvalidRequest
-from faceid_relay.models.rules import Md5Hex, content_md5_header, hex_from_content_md5, md5_hex
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
+
+from faceid_relay.errors import InvalidRequest
+from faceid_relay.models.rules import Md5Hex, content_md5_header, hex_from_content_md5, md5_hex
 
 EMPTY_HEX = "d41d8cd98f00b204e9800998ecf8427e"
 EMPTY_BASE64 = "1B2M2Y8AsgTpgAmY7PhCfg=="

@@ -1,6 +1,7 @@
 """Where FaceID serves each action (reference §1.1): a deployment never calls an action its region lacks."""
 
 import pytest
+
 from faceid_relay.models.rules import ACTION_REGIONS, REGIONS, WEB_ACTIONS, Action, ApiFlavor
 
 APP_SDK_ACTIONS = (

@@ -4,11 +4,12 @@ gets the re-serialised URL back — never its raw text (peers.md §6.1 parser-di
 from urllib.parse import urlsplit
 
 import pytest
-from faceid_relay.errors import ReturnUrlNotAllowed
-from faceid_relay.models.rules import MAX_RETURN_URL_LENGTH, ReturnUrlPolicy, parse_origin
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic_core import Url
+
+from faceid_relay.errors import ReturnUrlNotAllowed
+from faceid_relay.models.rules import MAX_RETURN_URL_LENGTH, ReturnUrlPolicy, parse_origin
 
 ALLOWED = ("https://app.example.com", "http://localhost:3000", "https://apple.example")
 ALLOWED_HOSTS = {"app.example.com", "localhost", "apple.example"}

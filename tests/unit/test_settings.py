@@ -4,6 +4,7 @@ one message naming the variable to fix, and secrets never show in either."""
 from typing import Any
 
 import pytest
+
 from faceid_relay.models.rules import Action
 from faceid_relay.settings import ConfigurationError, Settings
 

@@ -3,6 +3,7 @@ that outlives FaceID's download) or a COS URL + MD5 the caller already has (chec
 
 from dataclasses import dataclass
 
+from faceid_relay.errors import InvalidRequest
 from faceid_relay.flows.uploads import finished_upload
 from faceid_relay.models.rules import Purpose, parse_cos_url
 from faceid_relay.settings import Settings
@@ -31,6 +32,7 @@ def resolve_resource(
         return Resource(
             storage.presign_download_for_provider(record.key, settings.provider_download_ttl), record.md5
         )
-    assert url is not None and md5 is not None
+    if url is None or md5 is None:
+        raise InvalidRequest(f"Give {field}Key, or {field}Url with {field}Md5.", field=f"{field}Url")
     parse_cos_url(url, region=settings.region, field=f"{field}Url")
     return Resource(url, md5)

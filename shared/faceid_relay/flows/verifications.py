@@ -121,7 +121,9 @@ def _request_hash(request: VerificationRequest, return_url: str) -> str:
 
 def _idempotency_key_hash(value: str) -> str:
     if not 0 < len(value) <= MAX_IDEMPOTENCY_KEY_LENGTH or not value.isprintable():
-        raise InvalidRequest("Idempotency-Key must be 1–255 printable characters.", field="Idempotency-Key")
+        raise InvalidRequest(
+            "Idempotency-Key must be 1 to 255 printable characters.", field="Idempotency-Key"
+        )
     return hashlib.sha256(value.encode()).hexdigest()
 
 

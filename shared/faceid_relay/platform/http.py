@@ -100,11 +100,13 @@ def to_platform_response(response: dict[str, Any], shape: EventShape) -> dict[st
     return shaped
 
 
-def json_response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
-    """A JSON response every platform accepts as is (used before the event's shape is known)."""
+def json_response(
+    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A JSON response every platform accepts as is (used before the event is resolved)."""
     return {
         "statusCode": int(status),
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", **(headers or {})},
         "body": json.dumps(body, separators=(",", ":")),
         "isBase64Encoded": False,
     }
