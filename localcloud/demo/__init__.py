@@ -23,7 +23,8 @@ def demo_routes(gateway_url: str, app_token: str) -> list[BaseRoute]:
     ) -> Response:
         async with httpx.AsyncClient(base_url=gateway_url, timeout=60) as client:
             answer = await client.request(method, path, json=body, headers={**auth, **(headers or {})})
-        return Response(answer.content, answer.status_code, media_type="application/json")
+        forwarded = {name: answer.headers[name] for name in ("Retry-After",) if name in answer.headers}
+        return Response(answer.content, answer.status_code, headers=forwarded, media_type="application/json")
 
     async def create_upload(request: Request) -> Response:
         body = await request.json()
