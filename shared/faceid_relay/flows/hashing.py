@@ -3,20 +3,19 @@ trigger cannot see it (records/), once per object version, so duplicate events a
 
 from datetime import UTC, datetime
 
+from faceid_relay.errors import InvalidKey
 from faceid_relay.models.records import UploadRecord, upload_record_key
-from faceid_relay.models.rules import sniff_content_kind
+from faceid_relay.models.rules import sniff_content_kind, validate_client_key
 from faceid_relay.observability import logger
 from faceid_relay.platform.cos_trigger import CosObjectEvent
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
 
-UPLOADS_PREFIX = "uploads/"
-
 
 def record_upload(event: CosObjectEvent, settings: Settings, storage: Storage) -> UploadRecord | None:
-    """None when there is nothing to record: another bucket, a key outside uploads/, or an object
-    deleted before we ran."""
-    if event.bucket != settings.bucket or not event.key.startswith(UPLOADS_PREFIX):
+    """None when there is nothing to record: another bucket, a key we did not hand out (outside
+    uploads/ or not of our grammar: retrying would not help), or an object deleted before we ran."""
+    if event.bucket != settings.bucket or not _is_upload_key(event.key):
         logger.info(
             "skipped object outside the trigger's scope", extra={"bucket": event.bucket, "key": event.key}
         )
@@ -40,3 +39,11 @@ def record_upload(event: CosObjectEvent, settings: Settings, storage: Storage) -
         extra={"key": event.key, "size": record.size, "content_kind": record.content_kind},
     )
     return record
+
+
+def _is_upload_key(key: str) -> bool:
+    try:
+        validate_client_key(key)
+    except InvalidKey:
+        return False
+    return True

@@ -36,7 +36,7 @@ from faceid_relay.models.responses import (
     VerificationResponse,
     VerificationResult,
 )
-from faceid_relay.models.rules import Action, Purpose, ReturnUrlPolicy, validate_biz_token
+from faceid_relay.models.rules import WEB_ACTIONS, Purpose, ReturnUrlPolicy, validate_biz_token
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
 
@@ -213,7 +213,7 @@ def _finalize(
 
 
 def _fetch_final(session: SessionRecord, storage: Storage, faceid: FaceId) -> FinalRecord | None:
-    _, get_action = _web_actions(session.flavor)
+    _, get_action = WEB_ACTIONS[session.flavor]
     now = datetime.now(UTC)
     try:
         answer = faceid.call(get_action, {"BizToken": session.biz_token})
@@ -247,12 +247,6 @@ def _fetch_final(session: SessionRecord, storage: Storage, faceid: FaceId) -> Fi
         media=media,
         finalized_at=now,
     )
-
-
-def _web_actions(flavor: str) -> tuple[Action, Action]:
-    if flavor == "legacy":
-        return Action.ApplyWebVerificationToken, Action.GetWebVerificationResult
-    return Action.ApplyWebVerificationBizTokenIntl, Action.GetWebVerificationResultIntl
 
 
 def _attempt(detail: dict[str, Any]) -> Attempt:
