@@ -6,17 +6,21 @@ COS has no compare-and-swap, so every state change is a new object written with
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from http import HTTPStatus
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosClientError, CosServiceError
 
 from faceid_relay.errors import ProviderMediaUnavailable, StorageUnavailable
 from faceid_relay.settings import Settings
+
+T = TypeVar("T")
 
 HASH_CHUNK_BYTES = 4 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 10
@@ -98,41 +102,31 @@ class Storage:
     def digest(self, key: str, sniff_bytes: int = 64) -> ObjectDigest | None:
         """Stream the object once in large chunks (constant memory): MD5, size and its first bytes.
         None when the object is gone."""
-        try:
+
+        def stream() -> ObjectDigest:
             response = self._api.get_object(Bucket=self.bucket, Key=key)
-        except CosServiceError as error:
-            if error.get_status_code() == 404:
-                return None
-            raise StorageUnavailable() from error
-        except CosClientError as error:
-            raise StorageUnavailable() from error
-        md5 = hashlib.md5(usedforsecurity=False)
-        size = 0
-        head = b""
-        for chunk in _chunks(response["Body"].get_raw_stream()):
-            if len(head) < sniff_bytes:
-                head += chunk[: sniff_bytes - len(head)]
-            md5.update(chunk)
-            size += len(chunk)
-        return ObjectDigest(
-            etag=str(response.get("ETag", "")).strip('"'),
-            size=size,
-            md5=md5.hexdigest(),
-            head=head,
-            content_type=str(response.get("Content-Type", "")),
-        )
+            md5 = hashlib.md5(usedforsecurity=False)
+            size = 0
+            head = b""
+            for chunk in _chunks(response["Body"].get_raw_stream()):
+                if len(head) < sniff_bytes:
+                    head += chunk[: sniff_bytes - len(head)]
+                md5.update(chunk)
+                size += len(chunk)
+            return ObjectDigest(
+                etag=str(response.get("ETag", "")).strip('"'),
+                size=size,
+                md5=md5.hexdigest(),
+                head=head,
+                content_type=str(response.get("Content-Type", "")),
+            )
+
+        return _cos(stream, absent=HTTPStatus.NOT_FOUND)
 
     def etag(self, key: str) -> str | None:
         """The object's current ETag, or None when it does not exist."""
-        try:
-            head = self._api.head_object(Bucket=self.bucket, Key=key)
-        except CosServiceError as error:
-            if error.get_status_code() == 404:
-                return None
-            raise StorageUnavailable() from error
-        except CosClientError as error:
-            raise StorageUnavailable() from error
-        return str(head.get("ETag", "")).strip('"')
+        head = _cos(lambda: self._api.head_object(Bucket=self.bucket, Key=key), absent=HTTPStatus.NOT_FOUND)
+        return None if head is None else str(head.get("ETag", "")).strip('"')
 
     def fetch_url(self, url: str, max_bytes: int) -> bytes:
         """Download a COS URL handed to us by FaceID (its own bucket). In the local cloud the request goes
@@ -157,15 +151,11 @@ class Storage:
             raise ProviderMediaUnavailable() from error
 
     def read_bytes(self, key: str) -> bytes | None:
-        try:
+        def read() -> bytes:
             response = self._api.get_object(Bucket=self.bucket, Key=key)
             return b"".join(_chunks(response["Body"].get_raw_stream()))
-        except CosServiceError as error:
-            if error.get_status_code() == 404:
-                return None
-            raise StorageUnavailable() from error
-        except CosClientError as error:
-            raise StorageUnavailable() from error
+
+        return _cos(read, absent=HTTPStatus.NOT_FOUND)
 
     def read_json(self, key: str) -> dict[str, Any] | None:
         data = self.read_bytes(key)
@@ -176,8 +166,8 @@ class Storage:
 
     def create(self, key: str, data: bytes, content_type: str) -> bool:
         """Write once: False when the key already exists (someone else won)."""
-        try:
-            self._api.put_object(
+        written = _cos(
+            lambda: self._api.put_object(
                 Bucket=self.bucket,
                 Key=key,
                 Body=data,
@@ -185,23 +175,29 @@ class Storage:
                 ContentMD5=_content_md5(data),
                 # put_object takes only mapped kwargs; Metadata entries go out as raw headers
                 Metadata=FORBID_OVERWRITE,
-            )
-        except CosServiceError as error:
-            if error.get_status_code() == 409:
-                return False
-            raise StorageUnavailable() from error
-        except CosClientError as error:
-            raise StorageUnavailable() from error
-        return True
+            ),
+            absent=HTTPStatus.CONFLICT,
+        )
+        return written is not None
 
     def create_json(self, key: str, payload: dict[str, Any]) -> bool:
         return self.create(key, json.dumps(payload, separators=(",", ":")).encode(), "application/json")
 
     def delete(self, key: str) -> None:
-        try:
-            self._api.delete_object(Bucket=self.bucket, Key=key)
-        except (CosServiceError, CosClientError) as error:
-            raise StorageUnavailable() from error
+        _cos(lambda: self._api.delete_object(Bucket=self.bucket, Key=key))
+
+
+def _cos(operation: Callable[[], T], *, absent: int | None = None) -> T | None:
+    """Run one COS operation. None when COS answers `absent` (404: no such object; 409: it already
+    exists); any other failure, including a stream that breaks off, is StorageUnavailable (retryable)."""
+    try:
+        return operation()
+    except CosServiceError as error:
+        if absent is not None and error.get_status_code() == absent:
+            return None
+        raise StorageUnavailable() from error
+    except (CosClientError, urllib3.exceptions.HTTPError, requests.RequestException) as error:
+        raise StorageUnavailable() from error
 
 
 def _content_md5(data: bytes) -> str:
