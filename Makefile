@@ -29,13 +29,13 @@ browser:
 
 install: $(STAMP) $(DEPLOY_STAMP) browser
 
-## dev: the whole flow locally (COS + FaceID emulators, the functions behind a gateway, the demo page)
-dev: $(STAMP)
-	$(BIN)/python -m localcloud
-
-## localcloud: the emulators only, printing their endpoints
+## localcloud: the COS and FaceID emulators, printing their endpoints (`python -m localcloud --help`)
 localcloud: $(STAMP)
-	$(BIN)/python -m localcloud --no-gateway
+	$(BIN)/python -m localcloud $(LOCALCLOUD_FLAGS)
+
+## dev: the whole flow locally: the local cloud plus every function behind the gateway, and the demo page
+dev: LOCALCLOUD_FLAGS += --with-functions
+dev: localcloud
 
 ## test: every suite CI runs
 test: install

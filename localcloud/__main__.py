@@ -22,7 +22,9 @@ def parse_args(argv: list[str]) -> StackOptions:
     parser.add_argument("--faceid-port", type=int, default=9001)
     parser.add_argument("--gateway-port", type=int, default=8000)
     parser.add_argument("--deliveries", type=int, default=1, help="deliver each COS notification N times")
-    parser.add_argument("--no-gateway", action="store_true", help="emulators only")
+    parser.add_argument(
+        "--with-functions", action="store_true", help="also serve the functions and the demo (gateway)"
+    )
     args = parser.parse_args(argv)
     return StackOptions(
         region=args.region,
@@ -33,7 +35,7 @@ def parse_args(argv: list[str]) -> StackOptions:
         faceid_port=args.faceid_port,
         gateway_port=args.gateway_port,
         notification_deliveries=args.deliveries,
-        with_gateway=not args.no_gateway,
+        with_gateway=args.with_functions,
     )
 
 

@@ -63,6 +63,7 @@ def stack_process(
         sys.executable,
         "-m",
         "localcloud",
+        "--with-functions",
         "--data-dir",
         str(data_dir),
         "--cos-port",
