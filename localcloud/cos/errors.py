@@ -164,6 +164,25 @@ class InvalidPartOrderError(CosError):
     message = "The list of parts was not in ascending order."
 
 
+class InvalidPolicyDocumentError(CosError):
+    # POST Object's codes and messages: COS "Error Codes" (436/7730) and "POST Object common exceptions".
+    code = "InvalidPolicyDocument"
+    status = 400
+    message = "The policy in the POST Object request is invalid."
+
+
+class MalformedPOSTRequestError(CosError):
+    code = "MalformedPOSTRequest"
+    status = 400
+    message = "The body of your POST request is not well-formed multipart/form-data."
+
+
+class IncorrectNumberOfFilesInPostRequestError(CosError):
+    code = "IncorrectNumberOfFilesInPostRequest"
+    status = 400
+    message = "Only one object can be uploaded in a POST Object request: a file field named 'file'."
+
+
 class InvalidRangeError(CosError):
     code = "InvalidRange"
     status = 416

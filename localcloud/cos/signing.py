@@ -96,15 +96,13 @@ def find_signature(request: SignedRequest) -> QSignature:
     raise AccessDeniedError()
 
 
-def check_algorithm(signature: QSignature) -> None:
-    if signature.algorithm != "sha1":
-        raise AccessDeniedError(
-            f"q-sign-algorithm {signature.algorithm!r} is not supported; COS signs with sha1."
-        )
+def check_algorithm(algorithm: str) -> None:
+    if algorithm != "sha1":
+        raise AccessDeniedError(f"q-sign-algorithm {algorithm!r} is not supported; COS signs with sha1.")
 
 
-def find_key(signature: QSignature, keys: Sequence[KeyPair]) -> KeyPair:
-    key = next((key for key in keys if key.secret_id == signature.access_key), None)
+def find_key(access_key: str, keys: Sequence[KeyPair]) -> KeyPair:
+    key = next((key for key in keys if key.secret_id == access_key), None)
     if key is None:
         raise InvalidAccessKeyIdError()
     return key
@@ -117,14 +115,19 @@ def parse_window(value: str, name: str) -> tuple[int, int]:
     return int(start), int(end)
 
 
+def check_window(name: str, value: str, now: float) -> None:
+    """A "<start>;<end>" window must cover `now`: expired → AccessDenied, not yet valid → skewed."""
+    start, end = parse_window(value, name)
+    if now > end:
+        raise RequestExpiredError()
+    if start > now + ALLOWED_CLOCK_SKEW_SECONDS:
+        raise RequestTimeTooSkewedError()
+
+
 def check_time_window(signature: QSignature, now: float) -> None:
-    """Both q-sign-time and q-key-time must cover `now`: expired → AccessDenied, not yet valid → skewed."""
+    """Both q-sign-time and q-key-time must cover `now`."""
     for name, value in (("q-sign-time", signature.sign_time), ("q-key-time", signature.key_time)):
-        start, end = parse_window(value, name)
-        if now > end:
-            raise RequestExpiredError()
-        if start > now + ALLOWED_CLOCK_SKEW_SECONDS:
-            raise RequestTimeTooSkewedError()
+        check_window(name, value, now)
 
 
 def encode(value: str | bytes) -> str:
@@ -187,26 +190,29 @@ def check_signature(request: SignedRequest, signature: QSignature, key: KeyPair)
     raise SignatureDoesNotMatchError()
 
 
-def check_security_token(request: SignedRequest, key: KeyPair) -> None:
-    """A temporary key is valid only with its session token, sent as header or as URL parameter.
-
-    The SDK sends the header (CosConfig Token); presigned URLs carry it as a parameter because
-    get_presigned_url does not add it (demo/get_presigned_url.py)."""
+def check_token(provided: str | None, key: KeyPair) -> None:
+    """A temporary key is valid only with its own session token."""
     if key.token is None:
         return
-    header = request.header(SECURITY_TOKEN)
-    provided = header.decode("latin-1") if header is not None else request.query_value(SECURITY_TOKEN)
     if provided is None:
         raise InvalidAccessKeyIdError("The temporary key requires its x-cos-security-token.")
     if not hmac.compare_digest(provided.encode(), key.token.encode()):
         raise InvalidTokenError()
 
 
+def check_security_token(request: SignedRequest, key: KeyPair) -> None:
+    """The token comes as header or as URL parameter: the SDK sends the header (CosConfig Token);
+    presigned URLs carry it as a parameter because get_presigned_url does not add it
+    (demo/get_presigned_url.py)."""
+    header = request.header(SECURITY_TOKEN)
+    check_token(header.decode("latin-1") if header is not None else request.query_value(SECURITY_TOKEN), key)
+
+
 def authenticate(request: SignedRequest, keys: Sequence[KeyPair], now: float) -> KeyPair:
     """The key pair that signed `request`, or the COS error a real bucket would answer."""
     signature = find_signature(request)
-    check_algorithm(signature)
-    key = find_key(signature, keys)
+    check_algorithm(signature.algorithm)
+    key = find_key(signature.access_key, keys)
     check_time_window(signature, now)
     check_signature(request, signature, key)
     check_security_token(request, key)

@@ -376,12 +376,15 @@ class ObjectStore:
             updated = replace(stored, attributes=replace(stored.attributes, tags=checked))
             os.replace(self._write_temp(bucket, updated.to_json()), self._record_path(bucket, key))
 
-    def copy_into(self, bucket: str, source: IO[bytes]) -> ReceivedBody:
-        """Stream an open source object into a new temporary body (PUT Object - Copy)."""
+    def copy_into(self, bucket: str, source: IO[bytes], expected_md5: bytes | None = None) -> ReceivedBody:
+        """Stream an open source (an object to copy, a POSTed file) into a new temporary body; a body whose
+        MD5 is not `expected_md5` is dropped with BadDigest."""
         with source, self.incoming(bucket) as incoming:
             while chunk := source.read(CHUNK_SIZE):
                 incoming.write(chunk)
-            return incoming.finish()
+            body = incoming.finish()
+            body.check_content_md5(expected_md5)
+            return body
 
     # ---- multipart ------------------------------------------------------------------------------
 
