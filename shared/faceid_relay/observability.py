@@ -82,14 +82,20 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
         return super().serialize(log=_redacted(log))
 
 
+# The lowest level each SDK logger shows unless ours is DEBUG. Their INFO lines repeat every request;
+# qcloud_cos also logs every failed response at ERROR, the expected 404s and 409s of storage.py included
+# (cos_client.send_request), and storage.py already decides what a failure means.
+_THIRD_PARTY_LEVELS = {"qcloud_cos": logging.CRITICAL, "tencentcloud_sdk_common": logging.WARNING}
+
+
 def _route_third_party_logs(through: Logger) -> None:
-    """SDK loggers write through our handler (so redacted, as JSON) and nowhere else. Their INFO lines repeat
-    every request, so they show from WARNING, or everything when our level is DEBUG."""
-    level = logging.DEBUG if through.log_level <= logging.DEBUG else logging.WARNING
+    """SDK loggers write through our handler (so redacted, as JSON) and nowhere else."""
     for name in THIRD_PARTY_LOGGERS:
         third_party = logging.getLogger(name)
         third_party.handlers = [through.registered_handler]
-        third_party.setLevel(level)
+        third_party.setLevel(
+            logging.DEBUG if through.log_level <= logging.DEBUG else _THIRD_PARTY_LEVELS[name]
+        )
         third_party.propagate = False
 
 

@@ -232,7 +232,7 @@ def test_lines_go_only_through_the_redacting_handler() -> None:
     logging.getLogger().addHandler(collect)
     try:
         with capture() as emitted:
-            logging.getLogger("qcloud_cos.cos_client").warning("retry %s", PRESIGNED_URL)
+            logging.getLogger("qcloud_cos.cos_client").critical("retry %s", PRESIGNED_URL)
             logging.getLogger("tencentcloud_sdk_common").warning("x-cos-security-token=%s", SESSION_TOKEN)
             logger.warning("issued", extra={"url": PRESIGNED_URL})
     finally:
@@ -240,6 +240,13 @@ def test_lines_go_only_through_the_redacting_handler() -> None:
     assert not reached_root
     assert len(emitted.lines()) == 3
     emitted.assert_no_secret()
+
+
+def test_cos_sdk_errors_for_expected_answers_stay_quiet() -> None:
+    # qcloud_cos logs every 404/409 at ERROR; storage.py decides what they mean.
+    with capture() as emitted:
+        logging.getLogger("qcloud_cos.cos_client").error("<Error><Code>NoSuchKey</Code></Error>")
+    assert emitted.text == ""
 
 
 def test_sdk_info_lines_stay_quiet_at_the_default_level() -> None:
