@@ -56,7 +56,7 @@ e2e: $(STAMP) browser
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared functions localcloud deploy tests
+	$(BIN)/mypy shared functions localcloud deploy bench tests
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
