@@ -83,13 +83,7 @@ def stack_process(
         )
         try:
             assert process.stdout is not None
-            first_line = process.stdout.readline()
-            if not first_line:
-                process.wait(timeout=10)
-                raise RuntimeError(
-                    f"localcloud exited with {process.returncode}: {log_path.read_text()[-2000:]}"
-                )
-            endpoints = json.loads(first_line)
+            endpoints = _read_endpoints(process, log)
             _forward(process.stdout, log)
             yield RunningStack(endpoints, log_path)
         finally:
@@ -99,6 +93,21 @@ def stack_process(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _read_endpoints(process: "subprocess.Popen[str]", log: Any) -> dict[str, Any]:
+    """The endpoints line; anything the functions log while loading (e.g. at DEBUG) goes to the log."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        try:
+            parsed = json.loads(line)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and "cos" in parsed and "faceid" in parsed:
+            return parsed
+        log.write(line)
+    process.wait(timeout=10)
+    raise RuntimeError(f"localcloud exited with {process.returncode}: {log.name}")
 
 
 def _forward(stream: Any, log: Any) -> None:

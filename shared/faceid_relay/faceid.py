@@ -82,7 +82,9 @@ def provider_error(error: TencentCloudSDKException) -> RelayError:
         return VerificationExpired()
     if code == "InvalidParameterValue.BizTokenIllegal":
         return VerificationNotFound()
-    if "MD5" in (error.get_message() or "").upper():
+    # ServerNetworkError carries the raw response body, as bytes.
+    message = error.get_message() or ""
+    if "MD5" in (message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)).upper():
         return ContentChanged(ContentChanged.message + reference)
     if _is_transport_failure(code) or code.startswith(("InternalError", "ResourceUnavailable")):
         return ProviderUnavailable(ProviderUnavailable.message + reference)

@@ -28,6 +28,7 @@ from faceid_relay.errors import (
 from faceid_relay.platform.context import wrap_context
 from faceid_relay.platform.http import (
     UnsupportedEventError,
+    body_is_text,
     json_response,
     to_http_api_v2,
     to_platform_response,
@@ -154,6 +155,9 @@ def http_handler(
         denied = gate(request.event) if gate is not None else None
         if denied is not None:
             return to_platform_response(denied, request.shape)
+        if not body_is_text(request.event):
+            invalid = InvalidRequest("The body is not valid JSON.", field="body")
+            return to_platform_response(json_response(invalid.status, invalid.body()), request.shape)
         return to_platform_response(resolver.resolve(request.event, context), request.shape)
 
     def handler(event: Any, context: Any) -> dict[str, Any]:

@@ -27,8 +27,9 @@ _HIDDEN_NAMES = (
 )
 _HIDDEN_KEY = re.compile(rf"(?:{_HIDDEN_NAMES}|authorization)", re.IGNORECASE)
 # Between a name and its value: an optional closing quote, ':' or '=' (or %3D inside an encoded URL), an
-# optional opening quote. Covers `k=v`, `k: v`, `'k': 'v'`, `"k": "v"` and `k%3Dv`.
-_SEPARATOR = r"""(?:\\?["'])?\s*(?::|=|%3[dD])\s*(?:\\?["'])?"""
+# optional opening quote, with the b of a bytes repr (qcloud_cos logs header values as bytes at DEBUG).
+# Covers `k=v`, `k: v`, `'k': 'v'`, `'k': b'v'`, `"k": "v"` and `k%3Dv`.
+_SEPARATOR = r"""(?:\\?["'])?\s*(?::|=|%3[dD])\s*(?:b?\\?["'])?"""
 
 
 def _unnamed_base64(run: re.Match[str]) -> str:

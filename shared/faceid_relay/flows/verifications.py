@@ -7,7 +7,7 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 from faceid_relay.errors import (
     ContentChanged,
@@ -301,10 +301,9 @@ def _media_bytes(flavor: str, answer: dict[str, Any], storage: Storage) -> dict[
 
 
 def _return_location(session: SessionRecord, status: str) -> str:
-    """The stored returnUrl plus status and the app's reference, appended to any query it already has."""
-    parts = urlsplit(session.return_url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    query.append(("status", status))
-    if session.reference:
-        query.append(("reference", session.reference))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    """The stored returnUrl with status and the app's reference appended; the app's own query and fragment
+    stay byte for byte (a signed return URL must still verify)."""
+    outcome = [("status", status), *([("reference", session.reference)] if session.reference else [])]
+    url, hash_mark, fragment = session.return_url.partition("#")
+    separator = "&" if "?" in url and not url.endswith(("?", "&")) else "" if "?" in url else "?"
+    return f"{url}{separator}{urlencode(outcome)}{hash_mark}{fragment}"

@@ -1,6 +1,8 @@
 """One HTTP event shape for every platform, so every function routes with one APIGatewayHttpResolver:
 SCF API Gateway / Function URL and Lambda REST / HTTP API / URL events in, each platform's response out."""
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -252,6 +254,19 @@ def _query_values(raw: object) -> dict[str, list[str]]:
         for name, value in raw.items()
         if value is not None
     }
+
+
+def body_is_text(event: Mapping[str, Any]) -> bool:
+    """False when a base64-encoded body does not decode to UTF-8 text: it cannot be the JSON any route takes,
+    and Powertools would fail decoding it (SCF API Gateway, Lambda REST and HTTP API base64 binary bodies)."""
+    body = event.get("body")
+    if not event.get("isBase64Encoded") or not body:
+        return True
+    try:
+        base64.b64decode(body, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
 
 
 def _require_text_body(event: Mapping[str, Any]) -> str | None:

@@ -1,0 +1,134 @@
+"""Fuzz every operation of the OpenAPI document the resolvers emit, on each platform shape, with and without
+the app token: whatever a client sends, it must never meet a 5xx, a redirect or an error off the shape."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import response_schema_conformance
+
+from localcloud.gateway import ROUTES
+from tests.hardening.harness import FIGURES, assert_error
+from tests.hardening.openapi import api_document
+from tests.integration.relay import Relay
+
+DOCUMENT = api_document()
+SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
+OPERATIONS = sorted((path, method.upper()) for path, ops in DOCUMENT["paths"].items() for method in ops)
+# The browser's callback takes no app token; every other route refuses a request without it.
+NO_APP_TOKEN = {("/callback", "GET")}
+SHAPES = ["scf-url", "scf-apigw", "lambda-v1", "lambda-v2"]
+EXAMPLES = 50
+EXAMPLES_PER_WRONG_TOKEN = 10
+# A path parameter the document types as a bare string has no value that breaks the schema, so there is
+# no negative data for it (schemathesis reports Unsatisfiable); its malformed values are positive strings.
+NO_NEGATIVE_DATA = {("/verifications/{biz_token}", "GET")}
+CASES = [
+    pytest.param(path, method, mode, id=f"{method} {path} {mode.value}")
+    for path, method in OPERATIONS
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    if mode is GenerationMode.POSITIVE or (path, method) not in NO_NEGATIVE_DATA
+]
+WRONG_AUTHORIZATION: dict[str, Callable[[str], str | None]] = {
+    "none": lambda token: None,
+    "other token": lambda token: "Bearer wrong-token-000000000000000000000000",
+    "basic scheme": lambda token: f"Basic {token}",
+    "token prefix": lambda token: f"Bearer {token[:-1]}",
+    "token with suffix": lambda token: f"Bearer {token}0",
+}
+HEALTH_CHECKS_OFF = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+
+
+@pytest.fixture(scope="module", params=SHAPES)
+def relay(request: pytest.FixtureRequest, make_stack: Callable[..., Relay]) -> Relay:
+    return make_stack("--shape", request.param)
+
+
+def test_the_document_covers_every_route_the_gateway_serves() -> None:
+    served = {(route.path.replace("{bizToken}", "{biz_token}"), route.method) for route in ROUTES}
+
+    assert set(OPERATIONS) == served
+
+
+@pytest.mark.parametrize("path", sorted(path for path, method in OPERATIONS if method == "POST"))
+def test_a_body_that_is_not_utf8_is_refused_as_invalid_json(relay: Relay, path: str) -> None:
+    """Found by the fuzzer: platforms that pass such a body base64-encoded (isBase64Encoded) must not turn
+    it into a 500."""
+    answer = requests.post(
+        f"{relay.base}{path}",
+        data=b'{"purpose": "\xff"}',
+        headers={**relay.auth, "Content-Type": "application/json"},
+        timeout=30,
+    )
+
+    assert_error(answer, 400, "InvalidRequest")
+    assert answer.json()["field"] == "body"
+
+
+def check_answer(case: schemathesis.Case[Any], answer: requests.Response, authorized: bool) -> None:
+    """What any answer must be: below 500, never a redirect (the fuzzer holds no issued BizToken), a 2xx
+    as the document describes it, any 4xx the error shape; without the app token, exactly 401."""
+    context = case.as_curl_command()
+    assert answer.status_code < 500, f"{context}\n-> {answer.status_code} {answer.text[:500]}"
+    assert not 300 <= answer.status_code < 400, (
+        f"{context}\n-> redirected to {answer.headers.get('Location')}"
+    )
+    if answer.status_code >= 400:
+        assert_error(answer)
+    else:
+        case.validate_response(answer, checks=[response_schema_conformance])
+    if not authorized:
+        assert_error(answer, 401, "Unauthorized")
+        assert answer.headers["WWW-Authenticate"] == "Bearer"
+
+
+def fuzz(
+    relay: Relay, path: str, method: str, mode: GenerationMode, authorization: str | None, examples: int
+) -> int:
+    """Send `examples` generated requests; returns how many went out."""
+    sent = 0
+    authorized = authorization == f"Bearer {relay.stack.app_token}" or (path, method) in NO_APP_TOKEN
+    headers = {"Authorization": authorization} if authorization is not None else {}
+
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=HEALTH_CHECKS_OFF)
+    @given(case=SCHEMA[path][method].as_strategy(mode))
+    def send(case: schemathesis.Case[Any]) -> None:
+        nonlocal sent
+        request = case.as_transport_kwargs(base_url=relay.base, headers=headers)
+        answer = requests.request(**request, allow_redirects=False, timeout=60)
+        sent += 1
+        FIGURES["requests fuzzed (OpenAPI)"] += 1
+        check_answer(case, answer, authorized)
+
+    send()
+    return sent
+
+
+@pytest.mark.parametrize(("path", "method", "mode"), CASES)
+def test_generated_requests_with_the_app_token_get_a_documented_answer(
+    relay: Relay, path: str, method: str, mode: GenerationMode
+) -> None:
+    sent = fuzz(relay, path, method, mode, f"Bearer {relay.stack.app_token}", EXAMPLES)
+
+    assert sent >= EXAMPLES // 2
+
+
+@pytest.mark.parametrize("authorization", WRONG_AUTHORIZATION.values(), ids=WRONG_AUTHORIZATION.keys())
+@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
+def test_generated_requests_without_the_app_token_are_refused_before_validation(
+    relay: Relay, path: str, method: str, authorization: Callable[[str], str | None]
+) -> None:
+    sent = fuzz(
+        relay,
+        path,
+        method,
+        GenerationMode.POSITIVE,
+        authorization(relay.stack.app_token),
+        EXAMPLES_PER_WRONG_TOKEN,
+    )
+
+    assert sent >= EXAMPLES_PER_WRONG_TOKEN // 2
