@@ -1,6 +1,7 @@
 """POST /uploads — a presigned PUT into this region's bucket (or FaceID's own CreateUploadUrl)."""
 
 from faceid_relay.flows.uploads import create_upload
+from faceid_relay.http_api import documented_responses
 from faceid_relay.models.requests import CreateUploadRequest
 from faceid_relay.models.responses import BucketUpload, FaceIdUpload
 from faceid_relay.runtime import http_function
@@ -9,7 +10,10 @@ fn = http_function()
 app = fn.app
 
 
-@app.post("/uploads")
+@app.post(
+    "/uploads",
+    responses=documented_responses(BucketUpload | FaceIdUpload, "Where and how to upload."),
+)
 def presign_upload(request: CreateUploadRequest) -> BucketUpload | FaceIdUpload:
     return create_upload(request, fn.settings, fn.storage, fn.faceid)
 

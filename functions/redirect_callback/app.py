@@ -7,13 +7,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from faceid_relay.flows.verifications import finish_verification
+from faceid_relay.http_api import documented_responses
 from faceid_relay.runtime import http_function
 
 fn = http_function(lambda settings: [settings.web_actions[1]], app_token=False)
 app = fn.app
 
 
-@app.get("/callback")
+@app.get(
+    "/callback",
+    responses=documented_responses(None, "On to the returnUrl.", status=302),
+)
 def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Response[str]:
     location = finish_verification(token, fn.settings, fn.storage, fn.faceid)
     return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")

@@ -2,6 +2,7 @@
 with short-lived links to the stored media."""
 
 from faceid_relay.flows.verifications import read_verification_result
+from faceid_relay.http_api import documented_responses
 from faceid_relay.models.responses import VerificationResult
 from faceid_relay.runtime import http_function
 
@@ -9,7 +10,7 @@ fn = http_function(lambda settings: [settings.web_actions[1]])
 app = fn.app
 
 
-@app.get("/verifications/<biz_token>")
+@app.get("/verifications/<biz_token>", responses=documented_responses(VerificationResult, "The result."))
 def read_verification(biz_token: str) -> VerificationResult:
     return read_verification_result(biz_token, fn.settings, fn.storage, fn.faceid)
 

@@ -6,6 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from faceid_relay.flows.verifications import issue_verification_token
+from faceid_relay.http_api import documented_responses
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
 from faceid_relay.runtime import http_function
@@ -14,7 +15,10 @@ fn = http_function(lambda settings: [settings.web_actions[0]])
 app = fn.app
 
 
-@app.post("/verifications")
+@app.post(
+    "/verifications",
+    responses=documented_responses(VerificationResponse, "The BizToken."),
+)
 def create_verification(
     request: VerificationRequest,
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key")] = None,

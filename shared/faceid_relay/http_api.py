@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
 
@@ -24,7 +25,9 @@ from faceid_relay.errors import (
     RelayError,
     Unauthorized,
     UnsupportedContentType,
+    catalogue,
 )
+from faceid_relay.models.responses import ErrorBody
 from faceid_relay.platform.context import wrap_context
 from faceid_relay.platform.http import (
     UnsupportedEventError,
@@ -107,6 +110,28 @@ def create_resolver(
     for exception_class, handle in handlers.items():
         resolver.exception_handler(exception_class)(handle)
     return resolver
+
+
+def documented_responses(
+    success: Any, description: str, *, status: int = HTTPStatus.OK
+) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI responses of a route: its success, and every error status of the catalogue with the
+    `{code, message, field?}` body it really has (Powertools would document a 422 `{detail}` instead)."""
+    responses: dict[int, OpenAPIResponse] = {
+        status: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": success}}}
+        if success is not None
+        else {"description": description}
+    }
+    codes_by_status: dict[int, list[str]] = {}
+    errors: tuple[type[RelayError], ...] = (*catalogue(), RelayError)
+    for error in errors:
+        codes_by_status.setdefault(error.status, []).append(error.code)
+    for error_status, codes in sorted(codes_by_status.items()):
+        responses[error_status] = {
+            "description": ", ".join(sorted(set(codes))),
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+        }
+    return responses
 
 
 def _app_token_gate(expected: SecretStr | str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:

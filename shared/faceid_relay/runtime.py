@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from faceid_relay.faceid import FaceId
 from faceid_relay.http_api import Handler, create_resolver, http_handler
@@ -12,6 +13,8 @@ from faceid_relay.models.rules import Action
 from faceid_relay.observability import logger
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
+
+APP_TOKEN_SCHEME = "appToken"  # noqa: S105 - the OpenAPI scheme name, not a secret
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ def http_function(
     settings = Settings.from_env()
     settings.require_actions(*(calls(settings) if callable(calls) else calls))
     app = create_resolver(cors_origins=settings.cors_origins, logger=logger)
+    if app_token:
+        app.configure_openapi(
+            title="faceid-relay",
+            security_schemes={APP_TOKEN_SCHEME: HTTPBearer()},
+            security=[{APP_TOKEN_SCHEME: []}],
+        )
     handler = http_handler(app, logger, app_token=settings.app_token if app_token else None)
 
     def remaining_seconds() -> float:

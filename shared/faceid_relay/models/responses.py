@@ -18,6 +18,16 @@ class ApiResponse(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
 
 
+class ErrorBody(ApiResponse):
+    """Every error answer: a catalogue code, what to do next, and the request field at fault if any."""
+
+    code: str = Field(description="The error's code in the catalogue (shared/faceid_relay/errors.py).")
+    message: str = Field(description="What went wrong and what to do next.")
+    field: str | None = Field(
+        default=None, description="The request field at fault, as the client spelled it."
+    )
+
+
 class StoredMedia(ApiResponse):
     """A file this deployment copied into its bucket (under results/), with what proves it intact."""
 
