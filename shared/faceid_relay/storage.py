@@ -23,7 +23,7 @@ from faceid_relay.settings import Settings
 T = TypeVar("T")
 
 HASH_CHUNK_BYTES = 4 * 1024 * 1024
-FETCH_TIMEOUT_SECONDS = 10
+FETCH_TIMEOUT_SECONDS = 8
 FORBID_OVERWRITE = {"x-cos-forbid-overwrite": "true"}
 
 
