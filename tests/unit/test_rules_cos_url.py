@@ -143,7 +143,10 @@ _BUCKET_NAMES = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=T
 _APPIDS = st.integers(min_value=1_000_000_000, max_value=1_999_999_999).map(str)
 _KEYS = st.lists(
     st.text(
-        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12
+        # Segments are joined with '/', so none may hold one (a leading '/' or a '.' segment is refused).
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="/"),
+        min_size=1,
+        max_size=12,
     ).filter(lambda segment: segment not in (".", "..")),
     min_size=1,
     max_size=4,
