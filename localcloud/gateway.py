@@ -248,7 +248,10 @@ def create_app(
         return JSONResponse(result)
 
     routes: list[BaseRoute] = [
-        Route(r.path, endpoint_for(r), methods=[r.method]) for r in ROUTES if r.function in handlers
+        # OPTIONS too: a browser's CORS preflight reaches the function, as on a Function URL.
+        Route(r.path, endpoint_for(r), methods=[r.method, "OPTIONS"])
+        for r in ROUTES
+        if r.function in handlers
     ]
     routes.append(Route("/_invoke/{function}", invoke, methods=["POST"]))
     routes.extend(extra_routes)

@@ -15,9 +15,9 @@ def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
     """Start deployments on demand; all are stopped at the end of the module."""
     with ExitStack() as stacks:
 
-        def start(*args: str) -> Relay:
+        def start(*args: str, env: dict[str, str] | None = None) -> Relay:
             folder = tmp_path_factory.mktemp("stack")
-            stack = stacks.enter_context(stack_process(folder / "data", folder / "stack.log", args))
+            stack = stacks.enter_context(stack_process(folder / "data", folder / "stack.log", args, env))
             return Relay(stack)
 
         yield start
