@@ -113,12 +113,23 @@ def install_dependencies(site: Path, scratch: Path) -> None:
     )
 
 
+# pycryptodome (9.6 MB) comes with cos-python-sdk-v5, but only qcloud_cos.cos_encryption_client (client-side
+# encryption, which the relay does not use) imports it; `import qcloud_cos` does not.
+UNUSED_PACKAGES = ("Crypto",)
+UNUSED_DISTRIBUTIONS = ("pycryptodome",)
+
+
 def prune(site: Path) -> None:
-    """Drop what is never imported at run time: other SDK products, console scripts, caches, tests, type
-    stubs and install records (the dist-info metadata and licences stay)."""
+    """Drop what is never imported at run time: other SDK products, unused packages, console scripts, caches,
+    tests, type stubs and install records (the dist-info metadata and licences stay)."""
     for product in (site / "tencentcloud").iterdir():
         if product.name not in TENCENTCLOUD_KEEP:
             _remove(product)
+    for package in UNUSED_PACKAGES:
+        _remove(site / package)
+    for distribution in UNUSED_DISTRIBUTIONS:
+        for record in site.glob(f"{distribution}-*.dist-info"):
+            _remove(record)
     for path in sorted(site.rglob("*"), reverse=True):  # children before their folders
         junk = (
             (path.is_dir() and (path.name in JUNK_DIRS or path == site / "bin"))
