@@ -3,10 +3,11 @@ Storage faults raise, so the platform's async retry runs it again; duplicates ar
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from faceid_relay.flows.hashing import record_upload
-from faceid_relay.observability import logger
+from faceid_relay.observability import logger, metrics
 from faceid_relay.platform.context import wrap_context
 from faceid_relay.platform.cos_trigger import MalformedCosEventError, parse_cos_event
 from faceid_relay.settings import Settings
@@ -17,6 +18,7 @@ storage = Storage(settings)
 
 
 # log_event stays off: the trigger event carries the uploader's Authorization header.
+@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context(log_event=False)
 def hash_uploads(event: Any, context: LambdaContext) -> dict[str, Any]:
     try:
@@ -25,8 +27,10 @@ def hash_uploads(event: Any, context: LambdaContext) -> dict[str, Any]:
         logger.warning("not a COS object event", reason=str(error))
         return {"recorded": [], "error": str(error)}
     recorded = [record.key for item in objects if (record := record_upload(item, settings, storage))]
+    metrics.add_metric(name="UploadsRecorded", unit=MetricUnit.Count, value=len(recorded))
     return {"recorded": recorded}
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    return hash_uploads(event, wrap_context(context))
+    outcome: dict[str, Any] = hash_uploads(event, wrap_context(context))
+    return outcome

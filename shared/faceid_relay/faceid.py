@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+from aws_lambda_powertools.metrics import MetricUnit
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
@@ -27,6 +28,7 @@ from faceid_relay.errors import (
     VerificationNotFound,
 )
 from faceid_relay.models.rules import Action
+from faceid_relay.observability import metrics
 from faceid_relay.settings import Settings
 
 API_VERSION = "2018-03-01"
@@ -141,6 +143,7 @@ class FaceId:
                 )
                 if self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
                     raise mapped from error
+                metrics.add_metric(name="ProviderRateLimitRetries", unit=MetricUnit.Count, value=1)
                 time.sleep(delay)
                 attempt += 1
 

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
 
@@ -28,6 +29,7 @@ from faceid_relay.errors import (
     catalogue,
 )
 from faceid_relay.models.responses import ErrorBody
+from faceid_relay.observability import metrics
 from faceid_relay.platform.context import wrap_context
 from faceid_relay.platform.http import (
     UnsupportedEventError,
@@ -91,6 +93,7 @@ def create_resolver(
         return _json(HTTPStatus.NOT_FOUND, body)
 
     def relay_error(error: RelayError) -> Response[dict[str, Any]]:
+        metrics.add_metric(name=error.code, unit=MetricUnit.Count, value=1)
         if error.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             log.error("Request failed: %s", error.code, exc_info=error)
         return _error_response(error)
@@ -168,6 +171,7 @@ def http_handler(
     gate = _app_token_gate(app_token) if app_token is not None else None
 
     # log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT: events carry the app's bearer token.
+    @metrics.log_metrics(capture_cold_start_metric=True)
     @logger.inject_lambda_context(log_event=False)
     def handle(event: Any, context: LambdaContext) -> dict[str, Any]:
         try:
@@ -186,7 +190,8 @@ def http_handler(
         return to_platform_response(resolver.resolve(request.event, context), request.shape)
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
-        return handle(event, wrap_context(context))
+        response: dict[str, Any] = handle(event, wrap_context(context))
+        return response
 
     return handler
 

@@ -4,6 +4,7 @@ SDKs' own included: presigned URLs, signed headers, credentials and base64 media
 import logging
 import os
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -109,4 +110,6 @@ if not isinstance(logger.registered_formatter, RedactingFormatter):
 # would print its own unredacted copy of every line.
 logging.getLogger(logger.name).propagate = False
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
+# Most requests have nothing to count (metrics are errors, outcomes and retries): not worth a warning each.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 _route_third_party_logs(logger)

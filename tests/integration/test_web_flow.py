@@ -1,6 +1,7 @@
 """The web (H5) flow end to end, for every platform event shape: upload → token → FaceID page →
 callback → stored result, as the app backend and the browser see it."""
 
+import time
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,6 +43,20 @@ def test_passed_verification_is_stored_and_the_browser_returns_to_the_app(relay:
     assert image.content[:3] == b"\xff\xd8\xff"
     assert md5_hex(image.content) == best_frame["md5"]
     assert "video" in result["media"]
+
+
+def test_outcomes_are_published_as_metrics(relay: Relay) -> None:
+    key = relay.upload("compare-image", photo(), "image/jpeg")
+    issued = relay.start_verification(key)
+
+    relay.callback(relay.complete_on_faceid(issued["verificationUrl"], "pass"))
+
+    # Powertools prints CloudWatch EMF to stdout at the end of the invocation; the stack copies it to its log.
+    for _ in range(50):
+        if '"VerificationsPassed"' in relay.stack.log_text():
+            break
+        time.sleep(0.1)
+    assert '"VerificationsPassed"' in relay.stack.log_text()
 
 
 @pytest.mark.parametrize(("choice", "code"), [("fail", 1005), ("spoof", 1002)])

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from faceid_relay.errors import (
     ContentChanged,
     IdempotencyKeyReused,
@@ -37,6 +39,7 @@ from faceid_relay.models.responses import (
     VerificationResult,
 )
 from faceid_relay.models.rules import WEB_ACTIONS, Purpose, ReturnUrlPolicy, validate_biz_token
+from faceid_relay.observability import metrics
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
 
@@ -207,6 +210,7 @@ def _finalize(
     if not storage.create_json(final_key(session.biz_token), final.model_dump(mode="json")):
         winner = storage.read_json(final_key(session.biz_token))
         return FinalRecord.model_validate(winner)
+    metrics.add_metric(name=f"Verifications{final.status.capitalize()}", unit=MetricUnit.Count, value=1)
     if settings.delete_compare_image and session.compare_image_key:
         storage.delete(session.compare_image_key)
     return final
