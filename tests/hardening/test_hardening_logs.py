@@ -124,16 +124,7 @@ def app_sdk_flows(relay: Relay, secrets: Secrets) -> None:
             relay.post("/liveness-comparisons", {"liveDataKey": live, "imageKey": image}).status_code == 200
         )
     data = binary_blob()
-    faceid_upload = relay.post(
-        "/uploads",
-        {
-            "purpose": "device-data",
-            "size": len(data),
-            "contentType": "application/octet-stream",
-            "via": "faceid",
-            "targetAction": "GenerateReflectSequence",
-        },
-    ).json()
+    faceid_upload = relay.request_faceid_upload(data).json()
     secrets.add_signed_url(faceid_upload["uploadUrl"])
     secrets.add_signed_url(faceid_upload["resourceUrl"])
     assert requests.put(faceid_upload["uploadUrl"], data=data, timeout=30).status_code == 200

@@ -51,6 +51,19 @@ class Relay:
         assert put.status_code == 200, put.text
         return str(upload["key"])
 
+    def request_faceid_upload(self, data: bytes) -> requests.Response:
+        """POST /uploads through FaceID's CreateUploadUrl, for SDK device data of this size."""
+        return self.post(
+            "/uploads",
+            {
+                "purpose": "device-data",
+                "size": len(data),
+                "contentType": "application/octet-stream",
+                "via": "faceid",
+                "targetAction": "GenerateReflectSequence",
+            },
+        )
+
     def wait_for_record(
         self, post: Callable[[], requests.Response], attempts: int = 100
     ) -> requests.Response:

@@ -65,16 +65,7 @@ def test_a_spoof_verdict_is_a_result_not_an_error(relay: Relay) -> None:
 
 def test_faceid_upload_url_path_needs_the_callers_md5(relay: Relay) -> None:
     data = binary_blob()
-    answer = relay.post(
-        "/uploads",
-        {
-            "purpose": "device-data",
-            "size": len(data),
-            "contentType": "application/octet-stream",
-            "via": "faceid",
-            "targetAction": "GenerateReflectSequence",
-        },
-    )
+    answer = relay.request_faceid_upload(data)
     assert answer.status_code == 200, answer.text
     upload = answer.json()
     assert "MD5" in upload["next"]

@@ -72,16 +72,7 @@ def test_a_resource_url_in_another_region_is_refused_before_faceid(relay: Relay)
 
 def test_a_wrong_md5_for_a_resource_url_is_reported_as_changed_content(relay: Relay) -> None:
     data = binary_blob()
-    upload = relay.post(
-        "/uploads",
-        {
-            "purpose": "device-data",
-            "size": len(data),
-            "contentType": "application/octet-stream",
-            "via": "faceid",
-            "targetAction": "GenerateReflectSequence",
-        },
-    ).json()
+    upload = relay.request_faceid_upload(data).json()
     requests.put(upload["uploadUrl"], data=data, timeout=30)
 
     answer = relay.post(
@@ -99,9 +90,15 @@ def test_a_missing_upload_is_a_clear_404(relay: Relay) -> None:
     assert answer.json()["code"] == "UploadNotFound"
 
 
-def test_rate_limits_are_retried_inside_the_function(relay: Relay) -> None:
+def recorded_device_data(relay: Relay) -> str:
+    """An uploaded device-data package whose MD5 record exists (one sequence already generated from it)."""
     key = relay.upload("device-data", binary_blob(), "application/octet-stream")
     relay.wait_for_record(lambda: relay.post("/sequences", {"deviceDataKey": key}))
+    return key
+
+
+def test_rate_limits_are_retried_inside_the_function(relay: Relay) -> None:
+    key = recorded_device_data(relay)
     relay.stack.control(
         "faceid",
         "faults",
@@ -114,8 +111,7 @@ def test_rate_limits_are_retried_inside_the_function(relay: Relay) -> None:
 
 
 def test_persistent_rate_limiting_answers_429_with_retry_after(relay: Relay) -> None:
-    key = relay.upload("device-data", binary_blob(), "application/octet-stream")
-    relay.wait_for_record(lambda: relay.post("/sequences", {"deviceDataKey": key}))
+    key = recorded_device_data(relay)
     relay.stack.control(
         "faceid",
         "faults",
@@ -136,8 +132,7 @@ def test_persistent_rate_limiting_answers_429_with_retry_after(relay: Relay) -> 
 
 
 def test_download_errors_at_faceid_answer_424_with_a_hint(relay: Relay) -> None:
-    key = relay.upload("device-data", binary_blob(), "application/octet-stream")
-    relay.wait_for_record(lambda: relay.post("/sequences", {"deviceDataKey": key}))
+    key = recorded_device_data(relay)
     relay.stack.control(
         "faceid",
         "faults",
