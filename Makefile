@@ -57,6 +57,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions localcloud deploy bench tests
+	$(BIN)/mypy --python-version 3.10 shared functions
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

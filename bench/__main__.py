@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import coldstart, hashing, layer, limits, overhead
@@ -61,7 +61,9 @@ def main(argv: list[str]) -> None:
     notes = [note for result in results for note in result.notes]
     host = {**machine(), "load_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
     elapsed = time.monotonic() - started
-    print(f"faceid-relay benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {elapsed:.0f} s")
+    print(
+        f"faceid-relay benchmarks, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} timezone.utc, {elapsed:.0f} s"
+    )
     print(f"machine: {host['cpu']}, {host['cores']} cores, {host['memory_gib']} GiB, Python {host['python']}")
     print(f"load average (1 min) before / after: {host['load_1min'][0]} / {host['load_1min'][1]}\n")
     print(markdown_table(rows))
@@ -70,7 +72,7 @@ def main(argv: list[str]) -> None:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "command": " ".join(["python -m bench", *argv]),
-        "finished_at": datetime.now(UTC).isoformat(),
+        "finished_at": datetime.now(timezone.utc).isoformat(),
         "seconds": round(elapsed, 1),
         "machine": host,
         "rows": [asdict(row) for row in rows],

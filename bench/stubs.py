@@ -6,7 +6,7 @@ are final (so the callback and result_read read them instead of calling FaceID),
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bench.cloud import PHOTO
@@ -20,7 +20,7 @@ ETAG = "0123456789abcdef0123456789abcdef"
 PHOTO_MD5 = hashlib.md5(PHOTO, usedforsecurity=False).hexdigest()
 BUCKET_URL = "https://faceid-relay-singapore-1250000000.cos.ap-singapore.myqcloud.com"
 URL = f"{BUCKET_URL}/stub?q-signature=stub"
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 ANSWERS: dict[Action, dict[str, Any]] = {
     Action.GenerateReflectSequence: {
         "ReflectSequenceUrl": URL,

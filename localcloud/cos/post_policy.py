@@ -9,7 +9,7 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from localcloud.accounts import KeyPair
@@ -142,7 +142,7 @@ def parse_expiration(value: Any) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidPolicyDocumentError(f"The policy expiration {value!r} is not ISO 8601.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def parse_policy(text: bytes) -> PostPolicy:

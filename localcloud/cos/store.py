@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Self
+from typing import IO, Any
 
 import crcmod  # type: ignore[import-untyped]
+from typing_extensions import Self
 
 from localcloud.clock import Clock
 

@@ -4,7 +4,7 @@ Shapes follow what qcloud_cos sends (cos_comm.format_xml / dict_to_xml) and read
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 from .errors import MalformedXMLError
@@ -14,7 +14,7 @@ XmlFields = Mapping[str, "str | int | XmlFields | list[XmlFields]"]
 
 
 def iso_time(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def local_name(tag: str) -> str:

@@ -8,7 +8,7 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from localcloud.accounts import KeyPair
 from localcloud.faceid.catalogue import SERVICE
@@ -104,10 +104,10 @@ def verify(request: SignedRequest, keys: Mapping[str, KeyPair], real_now: float)
     if key is None:
         raise SecretIdNotFoundError()
     # The credential scope must name this service and the UTC day of X-TC-Timestamp, as the SDK builds it.
-    scope_date = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    scope_date = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
     if auth.service != SERVICE or auth.date != scope_date:
         raise SignatureFailureError(
-            "The credential scope must be <UTC date of X-TC-Timestamp>/faceid/tc3_request."
+            "The credential scope must be <timezone.utc date of X-TC-Timestamp>/faceid/tc3_request."
         )
     expected = signature(
         key.secret_key,

@@ -7,9 +7,9 @@ Lifetimes (reference §1.1, §5): an Intl BizToken must be started within 10 min
 import threading
 import uuid
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from faceid_relay.compat import StrEnum
 from localcloud.clock import Clock
 from localcloud.faceid import media
 from localcloud.faceid.errors import BizTokenExpiredError, BizTokenIllegalError

@@ -1,7 +1,7 @@
 """The state kept on COS: where each record lives (never under the trigger's uploads/ prefix, never a path a
 client can steer) and the JSON each record is written as and read back from."""
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 from hypothesis import given
@@ -25,7 +25,7 @@ from faceid_relay.models.records import (
 from faceid_relay.models.responses import Attempt, StoredMedia
 from faceid_relay.models.rules import UPLOADS_PREFIX, Purpose, new_upload_key
 
-AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+AT = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

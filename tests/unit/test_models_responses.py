@@ -2,7 +2,7 @@
 described, since these models are the OpenAPI document users read."""
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from faceid_relay.models.responses import (
     VerificationResult,
 )
 
-AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+AT = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 

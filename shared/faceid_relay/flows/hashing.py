@@ -1,7 +1,7 @@
 """hash-on-upload: stream each new upload once, record its MD5, size and content kind where the
 trigger cannot see it (records/), once per object version, so duplicate events are harmless."""
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from faceid_relay.errors import InvalidKey
 from faceid_relay.models.records import UploadRecord, upload_record_key
@@ -31,7 +31,7 @@ def record_upload(event: CosObjectEvent, settings: Settings, storage: Storage) -
         size=digest.size,
         content_kind=sniff_content_kind(digest.head, digest.size),
         content_type=digest.content_type,
-        recorded_at=datetime.now(UTC),
+        recorded_at=datetime.now(timezone.utc),
     )
     created = storage.create_json(upload_record_key(event.key, digest.etag), record.model_dump(mode="json"))
     logger.info(

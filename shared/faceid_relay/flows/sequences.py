@@ -3,7 +3,7 @@ its MD5 and kept in our bucket before the app gets it."""
 
 import hashlib
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from faceid_relay.errors import ProviderMediaUnavailable
 from faceid_relay.faceid import FaceId
@@ -49,6 +49,6 @@ def generate_sequence(
     return SequenceResponse(
         reflect_sequence_url=storage.presign_download_for_client(key, settings.result_url_ttl),
         reflect_sequence_md5=md5,
-        expires_at=datetime.now(UTC) + timedelta(seconds=settings.result_url_ttl),
+        expires_at=datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl),
         request_id=str(answer.get("RequestId", "")),
     )

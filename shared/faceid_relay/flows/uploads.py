@@ -1,7 +1,7 @@
 """Uploads: presigned PUTs on our bucket (or FaceID's CreateUploadUrl), and finding a finished upload's
 MD5 record when a client hands its key back."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from faceid_relay.errors import InvalidContent, InvalidRequest, UploadNotFound, UploadNotReady
 from faceid_relay.faceid import FaceId
@@ -40,7 +40,7 @@ def create_upload(
     url = storage.presign_upload(
         key, {**headers, "Content-Length": str(request.size)}, settings.upload_url_ttl
     )
-    expires_at = datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl)
+    expires_at = datetime.now(timezone.utc) + timedelta(seconds=settings.upload_url_ttl)
     return BucketUpload(key=key, upload_url=url, headers=headers, expires_at=expires_at)
 
 
@@ -53,7 +53,7 @@ def _faceid_upload(request: CreateUploadRequest, settings: Settings, faceid: Fac
     return FaceIdUpload(
         upload_url=answer["UploadUrl"],
         resource_url=answer["ResourceUrl"],
-        expires_at=datetime.fromtimestamp(int(answer["ExpiredTimestamp"]), UTC),
+        expires_at=datetime.fromtimestamp(int(answer["ExpiredTimestamp"]), timezone.utc),
         next=FACEID_UPLOAD_NEXT_STEP,
     )
 

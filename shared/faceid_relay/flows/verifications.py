@@ -5,7 +5,7 @@ import base64
 import binascii
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
@@ -71,7 +71,7 @@ def issue_verification_token(
     redirect_field = "RedirectURL" if flavor == "live" else "RedirectUrl"
     answer = faceid.call(apply_action, {redirect_field: settings.callback_url, **params})
     biz_token = str(answer["BizToken"])
-    now = datetime.now(UTC)
+    now = datetime.now(timezone.utc)
     session = SessionRecord(
         biz_token=biz_token,
         flavor=flavor,
@@ -171,7 +171,7 @@ def read_verification_result(
             url=storage.presign_download_for_client(item.key, settings.result_url_ttl),
             md5=item.md5,
             size=item.size,
-            expires_at=datetime.now(UTC) + timedelta(seconds=settings.result_url_ttl),
+            expires_at=datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl),
         )
         for name, item in (final.media if final else {}).items()
     }
@@ -218,7 +218,7 @@ def _finalize(
 
 def _fetch_final(session: SessionRecord, storage: Storage, faceid: FaceId) -> FinalRecord | None:
     _, get_action = WEB_ACTIONS[session.flavor]
-    now = datetime.now(UTC)
+    now = datetime.now(timezone.utc)
     try:
         answer = faceid.call(get_action, {"BizToken": session.biz_token})
     except VerificationExpired:
@@ -261,7 +261,7 @@ def _attempt(detail: dict[str, Any]) -> Attempt:
         liveness_error_code=detail.get("LivenessErrorCode"),
         compare_error_code=detail.get("CompareErrorCode"),
         similarity=detail.get("Similarity"),
-        at=datetime.fromtimestamp(int(timestamp) / 1000, UTC) if timestamp else None,
+        at=datetime.fromtimestamp(int(timestamp) / 1000, timezone.utc) if timestamp else None,
     )
 
 

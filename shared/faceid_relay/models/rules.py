@@ -6,7 +6,6 @@ import binascii
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Annotated, Literal, NamedTuple, get_args
 from urllib.parse import unquote
@@ -14,6 +13,7 @@ from urllib.parse import unquote
 from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 from pydantic_core import PydanticCustomError, Url
 
+from faceid_relay.compat import StrEnum
 from faceid_relay.errors import (
     InvalidKey,
     InvalidRequest,

@@ -6,9 +6,10 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
+
+from faceid_relay.compat import StrEnum
 
 DEFAULT_STAGE = "$default"
 
