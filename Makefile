@@ -63,8 +63,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## package: per platform, the layer and function zips in dist/scf and dist/lambda, each installed and
+## byte-compiled by its runtime's Python (SCF_PYTHON=3.10 default, or 3.11; Lambda 3.13); cached
+SCF_PYTHON ?= 3.10
 package: $(STAMP)
-	$(BIN)/python -m deploy.package
+	$(BIN)/python -m deploy.package --scf-python $(SCF_PYTHON)
 
 ## deploy-check: the deployment templates with the real tools (offline), after packaging the layer
 deploy-check: package $(DEPLOY_STAMP)

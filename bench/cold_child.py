@@ -1,7 +1,8 @@
 """Child process of the cold-start benchmark (P2): import one handler module, answer one event, and report
 CLOCK_MONOTONIC timestamps, which are system-wide on Linux and so comparable with the parent's spawn time.
 
-Stdlib only, run by path (not `-m`), so the runner itself costs every function the same few milliseconds."""
+Stdlib only, run by path (not `-m`) with the runtime's interpreter and only the artifact on its path, so the
+runner itself costs every process the same few milliseconds."""
 
 import importlib.util
 import json

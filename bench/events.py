@@ -8,17 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.common import ROOT
+from localcloud.gateway import EVENT_FUNCTIONS, ROUTES
 
 EVENTS_DIR = ROOT / "events"
-HTTP_FUNCTIONS = (
-    "presign_upload",
-    "sequence_generation",
-    "liveness_compare",
-    "token_issuance",
-    "redirect_callback",
-    "result_read",
-)
-HASH_FUNCTION = "hash_on_upload"
+# The functions the gateway routes HTTP to, in its route table's order, and the COS trigger's function.
+HTTP_FUNCTIONS = tuple(dict.fromkeys(route.function for route in ROUTES))
+(HASH_FUNCTION,) = EVENT_FUNCTIONS
 COS_EVENT = "scf-cos"
 # The placeholders the sample events carry (events/*.json).
 SAMPLE_COMPARE_IMAGE_KEY = "uploads/compare-image/c4e8a1f05b2d4c6e8f0a1b3c5d7e9f10"

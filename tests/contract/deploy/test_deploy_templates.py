@@ -157,7 +157,7 @@ def test_sam_runtime_matches_the_layer(documents):
     layers = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::LayerVersion"]
     assert template["Globals"]["Function"]["Runtime"] == "python3.11"
     assert [layer["Properties"]["CompatibleRuntimes"] for layer in layers] == [["python3.11"]]
-    assert [layer["Properties"]["ContentUri"] for layer in layers] == [".build/layer"]
+    assert [layer["Properties"]["ContentUri"] for layer in layers] == [".build/lambda/layer"]
 
 
 def test_sam_secrets_are_dynamic_references_only(documents):
@@ -256,5 +256,5 @@ def test_scf_layer_instance_feeds_the_functions(documents, scf_inputs):
     layer = documents["layer"]
     version = scf_inputs["layers"][0]["version"]
     assert version == f"${{output:${{stage}}:${{app}}:{layer['name']}.version}}"
-    assert layer["inputs"]["src"] == "../../.build/layer/python"
+    assert layer["inputs"]["src"] == "../../.build/scf/layer/python"
     assert layer["inputs"]["runtimes"] == [scf_inputs["runtime"]]
