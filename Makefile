@@ -9,14 +9,25 @@ DEPLOY_VENV := .venv-deploy
 DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 SAM_CLI := aws-sam-cli==1.170.0
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
+# The other end of the runtime range (SCF's documented Python 3.10): unit and integration tests run there too.
+PY310 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python)))
+PY310_VENV := .venv-py310
+PY310_STAMP := $(PY310_VENV)/.installed
 
-.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check bench clean
+.PHONY: test-py310 install browser dev localcloud test unit contract integration e2e lint format package deploy-check bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+$(PY310_STAMP): pyproject.toml
+	@test -n "$(PY310)" || { echo "make test-py310: no Python 3.10 (looked for ~/.pyenv/versions/3.10.*; set PY310=/path/to/python3.10)" >&2; exit 1; }
+	test -x $(PY310_VENV)/bin/python || $(PY310) -m venv $(PY310_VENV)
+	$(PY310_VENV)/bin/pip install --quiet --upgrade pip
+	$(PY310_VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $(PY310_STAMP)
 
 $(DEPLOY_STAMP):
 	test -x $(DEPLOY_VENV)/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)
@@ -40,6 +51,10 @@ dev: localcloud
 ## test: every suite CI runs
 test: install
 	$(BIN)/pytest
+
+## test-py310: unit and integration tests on Python 3.10 (the whole suite runs on the dev venv's 3.11)
+test-py310: $(PY310_STAMP)
+	$(PY310_VENV)/bin/pytest tests/unit tests/integration
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
@@ -78,4 +93,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud
+	rm -rf $(VENV) $(DEPLOY_VENV) $(PY310_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud

@@ -17,6 +17,10 @@ from pathlib import Path
 
 from deploy.package import PackageReport, function_dirs
 
+# What both templates (template.yaml, serverless.yml) set for every function besides the relay's settings
+# and that changes how the runtime starts; the deploy contract and the cold-start bench run with it too.
+DEPLOYED_ENV = {"PYDANTIC_DISABLE_PLUGINS": "__all__"}
+
 # A child's first lines (stdlib only): record every Python source the interpreter compiles from now on.
 # The import system compiles a module's source only when no usable .pyc exists; `compile` is audited.
 COMPILE_AUDIT = """

@@ -37,7 +37,12 @@ class StoredRecord(BaseModel):
     is written once (x-cos-forbid-overwrite), and a state change is a new record."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True, frozen=True, extra="ignore"
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        frozen=True,
+        extra="ignore",
+        defer_build=True,
     )
 
 

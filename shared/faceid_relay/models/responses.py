@@ -15,7 +15,9 @@ VerificationStatus = Literal["pending", "passed", "failed", "expired"]
 class ApiResponse(BaseModel):
     """camelCase on the wire whatever the caller's `by_alias`; snake_case in Python."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True, defer_build=True
+    )
 
 
 class ErrorBody(ApiResponse):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from qcloud_cos import CosConfig, CosS3Client
 
-from deploy.artifact import COMPILE_AUDIT, Unpacked, unpacked
+from deploy.artifact import COMPILE_AUDIT, DEPLOYED_ENV, Unpacked, unpacked
 from deploy.package import PackageReport
 from localcloud import accounts
 from localcloud.stack import Stack, StackOptions
@@ -113,6 +113,7 @@ class Runs:
             env={
                 "PYTHONPATH": self.artifact.pythonpath(function),
                 "PYTHONDONTWRITEBYTECODE": "1",
+                **DEPLOYED_ENV,
                 **self.cloud.function_env(),
             },
             cwd=self.artifact.code_dir(function),
