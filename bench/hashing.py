@@ -75,6 +75,7 @@ def memory(cloud: BenchCloud) -> Result:
     progress(f"P4 memory: streaming a {MEMORY_BYTES // MIB} MiB object into COS")
     key = new_upload_key(Purpose.DEVICE_DATA)
     expected = hashlib.md5(usedforsecurity=False)
+    cloud.expect(key, MEMORY_BYTES, BINARY)
     put_stream(cloud.storage, key, hashed(random_chunks(MEMORY_BYTES), expected), BINARY)
     warm_key = cloud.upload(Purpose.COMPARE_IMAGE, PHOTO, "image/jpeg")
     job = {
@@ -120,7 +121,7 @@ def check(cloud: BenchCloud, key: str, stream: dict[str, Any], read: dict[str, A
     digest of the whole read, equal the MD5 of the bytes as they were sent."""
     if stream["outcome"].get("recorded") != [key]:
         raise BenchError(f"hash_on_upload did not record the object: {stream['outcome']}")
-    etag = cloud.storage.etag(key)
-    record = cloud.storage.read_json(upload_record_key(key, etag or ""))
+    head = cloud.storage.head(key)
+    record = cloud.storage.read_json(upload_record_key(key, head.etag if head else ""))
     if record is None or record["md5"] != md5 or read["outcome"] != md5:
         raise BenchError(f"MD5 mismatch: sent {md5}, recorded {record}, read {read['outcome']}")

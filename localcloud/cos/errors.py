@@ -183,6 +183,12 @@ class IncorrectNumberOfFilesInPostRequestError(CosError):
     message = "Only one object can be uploaded in a POST Object request: a file field named 'file'."
 
 
+class NoSuchLifecycleConfigurationError(CosError):
+    code = "NoSuchLifecycleConfiguration"
+    status = 404
+    message = "The lifecycle configuration does not exist."
+
+
 class InvalidRangeError(CosError):
     code = "InvalidRange"
     status = 416
