@@ -122,7 +122,8 @@ def test_an_object_differing_from_its_expectation_is_named(
     size: int, md5: str, content_type: str, words: str
 ) -> None:
     reason = _expectation().mismatch(size=size, md5=md5, content_type=content_type)
-    assert reason is not None and words in reason
+    assert reason is not None
+    assert words in reason
 
 
 @pytest.mark.parametrize("etag", ["", "../x", "a/b", "x" * 65, '"abc\n"'])
