@@ -41,6 +41,9 @@ WARMUP_CALLS = 100
 P50_TARGET = Target(2.0, unit=" ms")
 P99_TARGET = Target(5.0, unit=" ms")
 
+# What the app SDK uploads as device and live data: opaque binary.
+SDK_DATA = bytes(range(256)) * 16
+
 Handler = Callable[[Any, Any], dict[str, Any]]
 
 
@@ -48,8 +51,8 @@ def sample_bucket() -> FakeBucket:
     """The sample events' uploads recorded, and the sample BizToken's session final."""
     bucket = FakeBucket(keep_writes=False)
     bucket.put_upload(SAMPLE_COMPARE_IMAGE_KEY, PHOTO, "image/jpeg")
-    bucket.put_upload(SAMPLE_DEVICE_DATA_KEY, PHOTO, "application/octet-stream")
-    bucket.put_upload(SAMPLE_LIVE_DATA_KEY, PHOTO, "application/octet-stream")
+    bucket.put_upload(SAMPLE_DEVICE_DATA_KEY, SDK_DATA, "application/octet-stream")
+    bucket.put_upload(SAMPLE_LIVE_DATA_KEY, SDK_DATA, "application/octet-stream")
     session = SessionRecord(
         biz_token=SAMPLE_BIZ_TOKEN,
         flavor="live",
@@ -146,7 +149,6 @@ def row(function: str, shape: EventShape, ours: dict[str, float], reference: dic
 def run(cloud: BenchCloud, calls: int) -> Result:
     # The sample events as they are, but for a returnUrl this deployment allows.
     values = RealValues(
-        SAMPLE_BIZ_TOKEN,
         SAMPLE_COMPARE_IMAGE_KEY,
         SAMPLE_DEVICE_DATA_KEY,
         SAMPLE_LIVE_DATA_KEY,
