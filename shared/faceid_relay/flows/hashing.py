@@ -6,6 +6,7 @@ lost). Both write the same record, so whichever comes second reads the first one
 from datetime import datetime, timezone
 
 from faceid_relay.errors import InvalidKey
+from faceid_relay.flows.ports import Bucket
 from faceid_relay.models.records import (
     UploadExpectation,
     UploadRecord,
@@ -16,7 +17,6 @@ from faceid_relay.models.rules import sniff_content_kind, validate_client_key
 from faceid_relay.observability import logger
 from faceid_relay.platform.cos_trigger import CosObjectEvent
 from faceid_relay.settings import Settings
-from faceid_relay.storage import Storage
 
 # What a client's upload produces (COS "Event types", 583/9707). The relay presigns single PUTs; POST
 # Object is a client upload too. A copy is never a client upload: its bytes are whatever the copier read.
@@ -27,7 +27,7 @@ UNSPECIFIED_EVENTS = frozenset({"cos:ObjectCreated:*"})
 NOT_ISSUED = "No upload URL was issued for this key."
 
 
-def record_upload(event: CosObjectEvent, settings: Settings, storage: Storage) -> UploadRecord | None:
+def record_upload(event: CosObjectEvent, settings: Settings, storage: Bucket) -> UploadRecord | None:
     """None when there is nothing to record: another bucket, a key we did not hand out (outside uploads/ or
     not of our grammar: retrying would not help), or an object deleted before we ran."""
     if event.bucket != settings.bucket or not _is_upload_key(event.key):
@@ -42,7 +42,7 @@ def record_upload(event: CosObjectEvent, settings: Settings, storage: Storage) -
 
 
 def hash_upload(
-    key: str, storage: Storage, *, deadline: float | None = None, refused: str | None = None
+    key: str, storage: Bucket, *, deadline: float | None = None, refused: str | None = None
 ) -> UploadRecord | None:
     """The record of the object now under `key`: written by us, or by whoever hashed this version first.
     None when the object is gone; OutOfTimeError when `deadline` (monotonic) passes while streaming."""
