@@ -27,7 +27,7 @@ from bench.common import (
 from bench.events import HASH_FUNCTION, cos_event
 from bench.objects import put_stream, random_chunks
 from faceid_relay.models.records import upload_record_key
-from faceid_relay.models.rules import Purpose, new_upload_key
+from faceid_relay.models.rules import PURPOSE_LIMITS, Purpose, new_upload_key
 from localcloud.gateway import FUNCTIONS_DIR, EventShape, make_context
 
 CHILD = Path(hash_child.__file__)
@@ -65,6 +65,48 @@ def throughput(cloud: BenchCloud) -> Result:
     return Result(
         "P3", [row], {"bytes": THROUGHPUT_BYTES, "ratio_best": value, "ratio_median": typical, **report}
     )
+
+
+FIRST_USE_REPEATS = 11
+# The first bytes each purpose's content check accepts (a JPEG marker; binary for the SDK's packages).
+PURPOSE_HEADS = {
+    Purpose.COMPARE_IMAGE: PHOTO[:64],
+    Purpose.DEVICE_DATA: b"\x00\xff",
+    Purpose.LIVE_DATA: b"\x00\xff",
+}
+
+
+def first_use(cloud: BenchCloud) -> Result:
+    """P7: what hashing on first use (no COS trigger, or a lost event) adds to a flow, per purpose at its
+    size limit: the first call minus the same call once the record exists, against hashlib.md5 in memory."""
+    progress(f"P7 first-use hashing: each purpose at its size limit, median of {FIRST_USE_REPEATS}")
+    purposes: list[dict[str, Any]] = [
+        {
+            "purpose": purpose.value,
+            "key": new_upload_key(purpose),
+            "size": limits.max_bytes,
+            "content_type": sorted(limits.content_types)[0],
+            "head": PURPOSE_HEADS[purpose].hex(),
+        }
+        for purpose, limits in PURPOSE_LIMITS.items()
+    ]
+    job = {"mode": "first_use", "purposes": purposes, "repeats": FIRST_USE_REPEATS}
+    report = run_child(CHILD, job, child_env(cloud.env), hash_child.REPORT_PREFIX).report
+    rows = []
+    for purpose in purposes:
+        numbers = report[purpose["purpose"]]
+        first_s, recorded_s = median(numbers["first_s"]), median(numbers["recorded_s"])
+        added, memory_s = first_s - recorded_s, median(numbers["memory_s"])
+        rows.append(
+            Row(
+                "P7",
+                f"first use adds, {purpose['purpose']} at {purpose['size']:,} B",
+                f"+{added * 1000:.0f} ms ({first_s * 1000:.0f} vs {recorded_s * 1000:.0f} ms recorded)",
+                f"hashlib.md5 in memory {memory_s * 1000:.0f} ms",
+                times(ratio(added, memory_s)),
+            )
+        )
+    return Result("P7", rows, {"repeats": FIRST_USE_REPEATS, "purposes": purposes, **report})
 
 
 def mib_per_s(seconds: float, size: int = THROUGHPUT_BYTES) -> float:
