@@ -90,7 +90,8 @@ def resolve_env(value: Any, environ: dict[str, str]) -> Any:
 
 
 def component_functions(instance: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """multi-scf formatInputs + formatFaasInputs: each function's inputs, by its key."""
+    """multi-scf formatInputs + formatFaasInputs: each function's inputs, by its key. `--inputs function=KEY`
+    (inputs.function) deploys that function alone."""
     inputs = instance["inputs"]
     common = {**inputs, **{key: inputs.get(key) or default for key, default in COMPONENT_DEFAULTS.items()}}
     del common["src"]
@@ -102,7 +103,8 @@ def component_functions(instance: dict[str, Any]) -> dict[str, dict[str, Any]]:
         merged["name"] = (
             merged.get("name") or f"{instance['name']}-{instance['stage']}-{instance['app']}-{key}"
         )
-        functions[key] = merged
+        if inputs.get("function") in (None, key):
+            functions[key] = merged
     return functions
 
 
@@ -120,7 +122,9 @@ def create_trigger_requests(
         kind = trigger["type"]
         assert kind in TOOLKIT_TRIGGER_TYPES, f"the toolkit has no trigger type {kind!r}"
         key = trigger["function"]
-        assert key in functions, f"Function {key} not in deploy list"
+        assert key in instance["inputs"]["functions"], f"Function {key} not in deploy list"
+        if key not in functions:  # `--inputs function=...` names another function
+            continue
         parameters = trigger["parameters"]
         request = {"Type": kind, "FunctionName": functions[key]["name"], "key": key}
         request["Qualifier"] = parameters.get("qualifier") or "$DEFAULT"
@@ -275,3 +279,12 @@ def test_triggers_become_the_intended_create_trigger_calls(deployed, functions, 
     # The toolkit tells triggers apart by type and name: two with one name on a function would be one.
     identities = [(r["FunctionName"], r["Type"], r["TriggerName"]) for r in requests]
     assert len(identities) == len(set(identities))
+
+
+def test_deploying_hash_on_upload_alone_brings_only_its_cos_trigger(deployed):
+    """`scf deploy --noValidation --inputs function=hash_on_upload` (AWS deployments, deploy/README.md)."""
+    alone = {**deployed, "inputs": {**deployed["inputs"], "function": "hash_on_upload"}}
+    functions = component_functions(alone)
+    assert list(functions) == ["hash_on_upload"]
+    requests = create_trigger_requests(alone, functions)
+    assert [(request["Type"], request["key"]) for request in requests] == [("cos", "hash_on_upload")]
