@@ -1,15 +1,13 @@
 """The COS XML API over HTTP: resolve the bucket, authenticate, call the store, render the COS answer.
 
-Thin on purpose: the rules live in signing, post_policy, store, cors and notifications; this wires them."""
+Thin on purpose: the rules live in signing, store, cors and notifications; this wires them."""
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote, unquote
 
 import anyio
-from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -20,16 +18,13 @@ from .config import BucketConfig, CosEmulatorConfig
 from .errors import (
     CosError,
     EntityTooLargeError,
-    IncorrectNumberOfFilesInPostRequestError,
     InjectedFaultError,
     InvalidArgumentError,
     InvalidRangeError,
-    MalformedPOSTRequestError,
     NotImplementedByEmulatorError,
 )
 from .faults import FaultInjector
 from .notifications import NotificationDispatcher, ObjectCreated
-from .post_policy import PostedForm, authenticate_post, resolve_key
 from .signing import authenticate
 from .store import (
     ObjectAttributes,
@@ -58,10 +53,6 @@ from .wire import (
 
 # Headers a writer may set that COS stores and returns on GET/HEAD (COS PUT Object request headers).
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
-# The same as POST Object form fields (its "Form fields" table has no Content-Language).
-FORM_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Expires")
-# success_action_status may pick 200, 201 or 204; COS answers 204 otherwise (POST Object).
-SUCCESS_STATUSES = {"200": 200, "201": 201, "204": 204}
 # GET Object query parameters that override response headers (COS GET Object).
 RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
@@ -295,97 +286,6 @@ async def copy_object(call: ObjectCall) -> Response:
     return cos_response(200, [*call.base_headers(), ("Content-Type", "application/xml")], body_xml)
 
 
-# ---- POST Object (browser form upload) -------------------------------------------------------------
-
-
-def attributes_from_form(fields: Mapping[str, str]) -> ObjectAttributes:
-    """Content-Type is the form field, never the file part's own type: "COS will not use this MIME type"."""
-    return ObjectAttributes(
-        content_type=fields.get("content-type"),
-        headers={name: value for name in FORM_HEADERS if (value := fields.get(name.lower())) is not None},
-        meta={name: value for name, value in fields.items() if name.startswith("x-cos-meta-")},
-    )
-
-
-async def read_form(request: Request) -> FormData:
-    """The whole form; python-multipart spools the file to disk past 1 MB."""
-    media_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    if media_type != "multipart/form-data":
-        raise MalformedPOSTRequestError()
-    try:
-        return await request.form()
-    except HTTPException:  # how Starlette reports a body python-multipart cannot parse
-        raise MalformedPOSTRequestError() from None
-
-
-def form_parts(form: FormData) -> tuple[dict[str, str], UploadFile]:
-    """The fields before `file` (names lower-cased, first value kept) and the file. The doc wants `file`
-    last; what follows it (a submit button) is ignored, as S3 does."""
-    fields: dict[str, str] = {}
-    for name, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            if name.lower() != "file":
-                break
-            return fields, value
-        fields.setdefault(name.lower(), value)
-    raise IncorrectNumberOfFilesInPostRequestError()
-
-
-def redirect_location(url: str, bucket: str, key: str, etag: str) -> str:
-    # success_action_redirect plus bucket, key and the quoted etag (doc sample 8: etag=%22...%22).
-    query = urlencode({"bucket": bucket, "key": key, "etag": etag}, quote_via=quote)
-    return f"{url}{'&' if '?' in url else '?'}{query}"
-
-
-def post_answer(call: ObjectCall, fields: Mapping[str, str], stored: StoredObject) -> Response:
-    """303 to success_action_redirect, else success_action_status; 201 carries a PostResponse document."""
-    headers = [*call.base_headers(), ("ETag", stored.etag)]
-    redirect = fields.get("success_action_redirect")
-    if redirect:
-        return cos_response(
-            303,
-            [*headers, ("Location", redirect_location(redirect, call.bucket.name, call.key, stored.etag))],
-        )
-    location = f"{call.request.url.scheme}://{object_location(call.bucket, call.key)}"
-    headers.append(("Location", location))
-    status = SUCCESS_STATUSES.get(fields.get("success_action_status") or "", 204)
-    if status != 201:
-        return cos_response(status, headers)
-    body = xmlio.post_result(location, call.bucket.name, call.key, stored.etag)
-    return cos_response(201, [*headers, ("Content-Type", "application/xml")], body)
-
-
-async def store_posted(call: ObjectCall, fields: Mapping[str, str], upload: UploadFile) -> StoredObject:
-    expected_md5 = parse_content_md5(fields.get("content-md5"))
-    body = await anyio.to_thread.run_sync(call.store.copy_into, call.bucket.name, upload.file, expected_md5)
-    return call.store.commit(
-        call.bucket.name,
-        call.key,
-        body,
-        attributes_from_form(fields),
-        forbid_overwrite=(fields.get("x-cos-forbid-overwrite") or "").strip().lower() == "true",
-    )
-
-
-async def post_object(call: ObjectCall) -> Response:
-    """POST Object: the key comes from the form, and the form's signed policy stands in for a signature."""
-    form = await read_form(call.request)
-    try:
-        fields, upload = form_parts(form)
-        posted = PostedForm(
-            fields, call.bucket.name, resolve_key(fields.get("key"), upload.filename or ""), upload.size or 0
-        )
-        emulator = call.emulator
-        authenticate_post(posted, emulator.config.keys, emulator.clock.now())
-        await apply_fault(emulator, "POST", posted.key)
-        call = replace(call, key=posted.key)
-        stored = await store_posted(call, fields, upload)
-    finally:
-        await form.close()
-    call.published("Post", stored)
-    return post_answer(call, fields, stored)
-
-
 # ---- tagging ---------------------------------------------------------------------------------------
 
 
@@ -533,11 +433,6 @@ def choose_operation(call: ObjectCall) -> Operation:
 # ---- the endpoint ----------------------------------------------------------------------------------
 
 
-def is_post_object(request: Request, key: str) -> bool:
-    """POST to the bucket itself without a sub-resource: a browser form upload (COS "POST Object")."""
-    return request.method == "POST" and not key and not request.url.query
-
-
 def resource_of(request: Request) -> str:
     return f"{request.headers.get('host', '')}{request.url.path}"
 
@@ -563,8 +458,6 @@ async def answer(emulator: CosEmulator, request: Request, bucket: BucketConfig, 
         )
         return cos_response(200, [("x-cos-request-id", request_id), *headers])
     call = ObjectCall(emulator, request, bucket, key, request_id)
-    if is_post_object(request, key):
-        return await post_object(call)  # signed by its form, with faults matched on the key in that form
     await apply_fault(emulator, request.method, key)
     authenticate(signed_request(request, key), emulator.config.keys, emulator.clock.now())
     return await choose_operation(call)(call)

@@ -4,15 +4,15 @@ trigger cannot see it (records/), once per object version, so duplicate events a
 from datetime import datetime, timezone
 
 from faceid_relay.errors import InvalidKey
+from faceid_relay.flows.ports import Bucket
 from faceid_relay.models.records import UploadRecord, upload_record_key
 from faceid_relay.models.rules import sniff_content_kind, validate_client_key
 from faceid_relay.observability import logger
 from faceid_relay.platform.cos_trigger import CosObjectEvent
 from faceid_relay.settings import Settings
-from faceid_relay.storage import Storage
 
 
-def record_upload(event: CosObjectEvent, settings: Settings, storage: Storage) -> UploadRecord | None:
+def record_upload(event: CosObjectEvent, settings: Settings, storage: Bucket) -> UploadRecord | None:
     """None when there is nothing to record: another bucket, a key we did not hand out (outside
     uploads/ or not of our grammar: retrying would not help), or an object deleted before we ran."""
     if event.bucket != settings.bucket or not _is_upload_key(event.key):

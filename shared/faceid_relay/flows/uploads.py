@@ -4,7 +4,7 @@ MD5 record when a client hands its key back."""
 from datetime import datetime, timedelta, timezone
 
 from faceid_relay.errors import InvalidContent, InvalidRequest, UploadNotFound, UploadNotReady
-from faceid_relay.faceid import FaceId
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.models.records import UploadRecord, upload_record_key
 from faceid_relay.models.requests import CreateUploadRequest
 from faceid_relay.models.responses import BucketUpload, FaceIdUpload
@@ -18,7 +18,6 @@ from faceid_relay.models.rules import (
     validate_client_key,
 )
 from faceid_relay.settings import Settings
-from faceid_relay.storage import Storage
 
 FACEID_UPLOAD_NEXT_STEP = (
     "PUT the bytes to uploadUrl within 2 hours, compute their MD5 (32 hex characters) yourself and keep it: "
@@ -28,7 +27,7 @@ RECORD_RETRY_SECONDS = 1
 
 
 def create_upload(
-    request: CreateUploadRequest, settings: Settings, storage: Storage, faceid: FaceId
+    request: CreateUploadRequest, settings: Settings, storage: Bucket, faceid: FaceIdApi
 ) -> BucketUpload | FaceIdUpload:
     if request.via == "faceid":
         return _faceid_upload(request, settings, faceid)
@@ -44,21 +43,22 @@ def create_upload(
     return BucketUpload(key=key, upload_url=url, headers=headers, expires_at=expires_at)
 
 
-def _faceid_upload(request: CreateUploadRequest, settings: Settings, faceid: FaceId) -> FaceIdUpload:
+def _faceid_upload(request: CreateUploadRequest, settings: Settings, faceid: FaceIdApi) -> FaceIdUpload:
     if settings.region not in ACTION_REGIONS[Action.CreateUploadUrl]:
         raise InvalidRequest(
             f"FaceID's CreateUploadUrl is not offered in {settings.region}; use via=bucket.", field="via"
         )
-    answer = faceid.call(Action.CreateUploadUrl, {"TargetAction": str(request.target_action)})
+    assert request.target_action is not None  # CreateUploadRequest requires it with via=faceid
+    upload = faceid.create_upload_url(request.target_action)
     return FaceIdUpload(
-        upload_url=answer["UploadUrl"],
-        resource_url=answer["ResourceUrl"],
-        expires_at=datetime.fromtimestamp(int(answer["ExpiredTimestamp"]), timezone.utc),
+        upload_url=upload.upload_url,
+        resource_url=upload.resource_url,
+        expires_at=upload.expires_at,
         next=FACEID_UPLOAD_NEXT_STEP,
     )
 
 
-def finished_upload(storage: Storage, key: str, purpose: Purpose, field: str) -> UploadRecord:
+def finished_upload(storage: Bucket, key: str, purpose: Purpose, field: str) -> UploadRecord:
     """The MD5 record of an upload a client names by key: it must be ours, present, hashed, and of the
     kind its purpose needs (base64 text where binary is expected is refused before FaceID sees it)."""
     key = validate_client_key(key, purpose, field=field)
