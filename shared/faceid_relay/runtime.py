@@ -46,5 +46,9 @@ def http_function(
         return app.lambda_context.get_remaining_time_in_millis() / 1000
 
     return HttpFunction(
-        settings, Storage(settings), app, FaceId(settings, remaining=remaining_seconds), handler
+        settings,
+        Storage(settings, remaining=remaining_seconds),
+        app,
+        FaceId(settings, remaining=remaining_seconds),
+        handler,
     )
