@@ -1,7 +1,6 @@
 """The whole local cloud in one process: COS and FaceID emulators, the gateway with every function,
 and the demo app. `make dev` and the integration tests start it; nothing here ships."""
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,9 +122,9 @@ class Stack:
         self._servers.append(BackgroundServer(cos, self.cos_port).start())
         self._servers.append(BackgroundServer(faceid, self.faceid_port).start())
         if self.options.with_gateway:
-            os.environ.update(self.function_env())
-            handlers = {r.function: load_handler(r.function) for r in ROUTES}
-            handlers.update({name: load_handler(name) for name in EVENT_FUNCTIONS})
+            env = self.function_env()
+            handlers = {r.function: load_handler(r.function, env) for r in ROUTES}
+            handlers.update({name: load_handler(name, env) for name in EVENT_FUNCTIONS})
             from localcloud.demo import demo_routes
 
             gateway = create_gateway_app(
