@@ -10,7 +10,7 @@ DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 SAM_CLI := aws-sam-cli==1.170.0
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 
-.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check bench clean
+.PHONY: install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ integration: $(STAMP)
 
 e2e: $(STAMP) browser
 	$(BIN)/pytest tests/e2e
+
+## hardening: fuzzing from the OpenAPI document, the fault matrix, redirect and callback attacks, log leaks
+hardening: $(STAMP)
+	$(BIN)/pytest tests/hardening
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
