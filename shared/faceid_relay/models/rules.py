@@ -132,21 +132,6 @@ def content_md5_header(md5: str) -> str:
     return base64.b64encode(bytes.fromhex(md5_hex(md5))).decode("ascii")
 
 
-def hex_from_content_md5(content_md5: str) -> str:
-    """The hex MD5 FaceID wants, from a COS `Content-MD5` header value."""
-    if _MD5_HEX.fullmatch(content_md5):
-        raise InvalidRequest(
-            "This MD5 is already 32 hex characters; a Content-MD5 header is its base64 form "
-            "(24 characters ending in '=='). Use it as it is where hex is wanted."
-        )
-    if not _is_content_md5(content_md5):
-        raise InvalidRequest(
-            "A Content-MD5 value is the base64 of the 16 MD5 bytes (24 characters ending in '=='). "
-            "Send base64.b64encode(hashlib.md5(data).digest())."
-        )
-    return base64.b64decode(content_md5 + "=" * (-len(content_md5) % 4)).hex()
-
-
 Md5Hex = Annotated[
     str,
     _field_type(md5_hex),
