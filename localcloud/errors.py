@@ -1,10 +1,14 @@
 """What both emulators share: the error base each service's typed errors derive from (they render their own
 wire form, XML for COS, API 3.0 JSON for FaceID), and the control API's common body and 400 answer."""
 
-from typing import ClassVar
+from collections.abc import Awaitable, Callable
+from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+Body = TypeVar("Body", bound=BaseModel)
 
 
 class EmulatedError(Exception):
@@ -34,3 +38,18 @@ class ClockAdvance(BaseModel):
 
 def invalid_control_request(error: ValidationError) -> JSONResponse:
     return JSONResponse({"code": "InvalidRequest", "message": str(error)}, status_code=400)
+
+
+def control_endpoint(
+    model: type[Body], apply: Callable[[Request, Body], Response]
+) -> Callable[[Request], Awaitable[Response]]:
+    """A /_control/ endpoint: the JSON body validated into `model` (else 400), then `apply`."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            body = model.model_validate_json(await request.body())
+        except ValidationError as error:
+            return invalid_control_request(error)
+        return apply(request, body)
+
+    return endpoint

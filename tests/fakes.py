@@ -115,11 +115,8 @@ class FakeBucket:
         return None if item is None else item.data
 
     def read_json(self, key: str) -> dict[str, Any] | None:
-        data = self.read_bytes(key)
-        if data is None:
-            return None
-        loaded: dict[str, Any] = json.loads(data)
-        return loaded
+        item = self.objects.get(key)
+        return None if item is None else dict(json.loads(item.data))
 
     def create(self, key: str, data: bytes, content_type: str) -> bool:
         competitor = self.competitors.pop(key, None)
