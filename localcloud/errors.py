@@ -1,14 +1,7 @@
-"""What both emulators share: the error base each service's typed errors derive from (they render their own
-wire form, XML for COS, API 3.0 JSON for FaceID), and the control API's common body and 400 answer."""
+"""The error base both emulators' typed errors derive from; each service's errors render their own wire
+form (XML for COS, API 3.0 JSON for FaceID)."""
 
-from collections.abc import Awaitable, Callable
-from typing import ClassVar, TypeVar
-
-from pydantic import BaseModel, ConfigDict, ValidationError
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-
-Body = TypeVar("Body", bound=BaseModel)
+from typing import ClassVar
 
 
 class EmulatedError(Exception):
@@ -25,31 +18,3 @@ class EmulatedError(Exception):
 
     def wire_code(self) -> str:
         return self._code or self.code
-
-
-class ClockAdvance(BaseModel):
-    """`POST /_control/clock`: seconds to move the shared clock; negative winds it back, so a test can restore
-    what it moved."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    advance: float
-
-
-def invalid_control_request(error: ValidationError) -> JSONResponse:
-    return JSONResponse({"code": "InvalidRequest", "message": str(error)}, status_code=400)
-
-
-def control_endpoint(
-    model: type[Body], apply: Callable[[Request, Body], Response]
-) -> Callable[[Request], Awaitable[Response]]:
-    """A /_control/ endpoint: the JSON body validated into `model` (else 400), then `apply`."""
-
-    async def endpoint(request: Request) -> Response:
-        try:
-            body = model.model_validate_json(await request.body())
-        except ValidationError as error:
-            return invalid_control_request(error)
-        return apply(request, body)
-
-    return endpoint

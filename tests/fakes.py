@@ -17,7 +17,6 @@ from faceid_relay.faceid import (
     CompareImage,
     IssuedWebVerification,
     LivenessVerdict,
-    MediaLink,
     ReflectSequence,
     Resource,
     UploadUrl,
@@ -185,11 +184,11 @@ class FakeFaceId:
         return [action for action, _ in self.calls]
 
 
-def media_link(bucket: FakeBucket, data: bytes, name: str = "media") -> MediaLink:
+def media_link(bucket: FakeBucket, data: bytes, name: str = "media") -> Resource:
     """A file FaceID serves from its own bucket, reachable through `bucket.fetch_url`."""
     url = FACEID_MEDIA_URL.replace("/media?", f"/{name}?")
     bucket.remote[url] = data
-    return MediaLink(url, md5_of(data))
+    return Resource(url, md5_of(data))
 
 
 def settings(**overrides: str) -> Settings:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from localcloud.errors import ClockAdvance, control_endpoint
+from localcloud.control import clock_route, control_endpoint
 
 from .api import CosEmulator
 from .faults import Fault
@@ -18,12 +18,6 @@ from .faults import Fault
 def emulator_of(request: Request) -> CosEmulator:
     emulator: CosEmulator = request.app.state.cos
     return emulator
-
-
-def advance_clock(request: Request, body: ClockAdvance) -> Response:
-    clock = emulator_of(request).clock
-    clock.advance(body.advance)
-    return JSONResponse({"now": clock.now()})
 
 
 def add_fault(request: Request, fault: Fault) -> Response:
@@ -56,7 +50,7 @@ async def reset(request: Request) -> JSONResponse:
 
 
 control_routes = [
-    Route("/clock", control_endpoint(ClockAdvance, advance_clock), methods=["POST"]),
+    clock_route(lambda request: emulator_of(request).clock),
     Route("/faults", control_endpoint(Fault, add_fault), methods=["POST"]),
     Route("/faults", clear_faults, methods=["DELETE"]),
     Route("/deliveries", list_deliveries, methods=["GET"]),

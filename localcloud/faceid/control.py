@@ -5,15 +5,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from localcloud.errors import ClockAdvance, control_endpoint
+from localcloud.control import clock_route, control_endpoint
 from localcloud.faceid.api import service_of
 from localcloud.faceid.faults import Fault, Outcome
-
-
-def advance_clock(request: Request, body: ClockAdvance) -> Response:
-    clock = service_of(request).clock
-    clock.advance(body.advance)
-    return JSONResponse({"now": clock.now()})
 
 
 def add_fault(request: Request, fault: Fault) -> Response:
@@ -41,7 +35,7 @@ async def reset(request: Request) -> Response:
 
 
 control_routes = [
-    Route("/clock", control_endpoint(ClockAdvance, advance_clock), methods=["POST"]),
+    clock_route(lambda request: service_of(request).clock),
     Route("/faults", control_endpoint(Fault, add_fault), methods=["POST"]),
     Route("/faults", clear_faults, methods=["DELETE"]),
     Route("/outcomes", control_endpoint(Outcome, add_outcome), methods=["POST"]),

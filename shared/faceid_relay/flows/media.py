@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass
 
 from faceid_relay.errors import ProviderMediaUnavailable
-from faceid_relay.faceid import MediaLink, ProviderMedia
+from faceid_relay.faceid import ProviderMedia, Resource
 from faceid_relay.flows.ports import Bucket
 from faceid_relay.models.records import result_media_key
 from faceid_relay.models.responses import StoredMedia
@@ -24,9 +24,9 @@ class ResultFile:
 
 def copy_provider_media(storage: Bucket, media: ProviderMedia, owner: str, file: ResultFile) -> StoredMedia:
     """Stored as results/<owner>/<file.name>; `owner` is a BizToken or another id of the result."""
-    data = storage.fetch_url(media.url, file.max_bytes) if isinstance(media, MediaLink) else media
+    data = storage.fetch_url(media.url, file.max_bytes) if isinstance(media, Resource) else media
     md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
-    if isinstance(media, MediaLink) and md5 != media.md5:
+    if isinstance(media, Resource) and md5 != media.md5:
         raise ProviderMediaUnavailable(
             f"FaceID's {file.what} arrived damaged (MD5 mismatch). Retry the request."
         )
