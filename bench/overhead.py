@@ -1,5 +1,5 @@
 """P5 per-request overhead: each HTTP function's handler called in this process with its sample event
-(lambda-v2 and scf-url), the bucket and FaceID it holds replaced by the in-memory fakes of tests/fakes.py, so
+(lambda-v2 and scf-url), its bucket and FaceID dependencies overridden with the fakes of tests/fakes.py, so
 p50/p99 time the adapter, app token, validation, routing, flow and response shaping, never the network; the
 reference resolver is timed the same way.
 
@@ -11,7 +11,6 @@ import copy
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from bench import reference_app
@@ -80,10 +79,12 @@ def sample_faceid(bucket: FakeBucket) -> FakeFaceId:
 
 
 def faked_handler(function: str) -> Handler:
-    """A fresh import of the function whose routes find the fakes: they read the module's `fn` per call."""
+    """A fresh import of the function, its bucket and FaceID dependencies overridden with the fakes."""
     module: Any = load_module(f"bench_{function}_app", str(FUNCTIONS_DIR / function / "app.py"))
     bucket = sample_bucket()
-    module.fn = replace(module.fn, storage=bucket, faceid=sample_faceid(bucket))
+    faceid = sample_faceid(bucket)
+    module.app.dependency_overrides[module.fn.bucket] = lambda: bucket
+    module.app.dependency_overrides[module.fn.faceid_api] = lambda: faceid
     handler: Handler = module.handler
     return handler
 
