@@ -17,7 +17,6 @@ from faceid_relay.faceid import (
     CompareImage,
     IssuedWebVerification,
     LivenessVerdict,
-    MediaLink,
     ReflectSequence,
     Resource,
     UploadUrl,
@@ -120,11 +119,8 @@ class FakeBucket:
         return None if item is None else item.data
 
     def read_json(self, key: str) -> dict[str, Any] | None:
-        data = self.read_bytes(key)
-        if data is None:
-            return None
-        loaded: dict[str, Any] = json.loads(data)
-        return loaded
+        item = self.objects.get(key)
+        return None if item is None else dict(json.loads(item.data))
 
     def create(self, key: str, data: bytes, content_type: str) -> bool:
         competitor = self.competitors.pop(key, None)
@@ -193,11 +189,11 @@ class FakeFaceId:
         return [action for action, _ in self.calls]
 
 
-def media_link(bucket: FakeBucket, data: bytes, name: str = "media") -> MediaLink:
+def media_link(bucket: FakeBucket, data: bytes, name: str = "media") -> Resource:
     """A file FaceID serves from its own bucket, reachable through `bucket.fetch_url`."""
     url = FACEID_MEDIA_URL.replace("/media?", f"/{name}?")
     bucket.remote[url] = data
-    return MediaLink(url, md5_of(data))
+    return Resource(url, md5_of(data))
 
 
 def settings(**overrides: str) -> Settings:

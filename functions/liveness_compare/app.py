@@ -1,6 +1,11 @@
 """POST /liveness-comparisons — DetectReflectLivenessAndCompare; the best frame is kept in results/."""
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+
 from faceid_relay.flows.comparisons import compare_liveness
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.http_api import documented_responses
 from faceid_relay.models.requests import LivenessComparisonRequest
 from faceid_relay.models.responses import LivenessComparisonResponse
@@ -15,8 +20,12 @@ app = fn.app
     "/liveness-comparisons",
     responses=documented_responses(LivenessComparisonResponse, "The verdict."),
 )
-def create_liveness_comparison(request: LivenessComparisonRequest) -> LivenessComparisonResponse:
-    return compare_liveness(request, fn.settings, fn.storage, fn.faceid)
+def create_liveness_comparison(
+    request: LivenessComparisonRequest,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+) -> LivenessComparisonResponse:
+    return compare_liveness(request, fn.settings, storage, faceid)
 
 
 handler = fn.handler

@@ -3,9 +3,10 @@ marked final, and the browser sent to the returnUrl fixed at issuance. No app to
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.results import finish_verification
 from faceid_relay.http_api import documented_responses
 from faceid_relay.runtime import http_function
@@ -18,8 +19,12 @@ app = fn.app
     "/callback",
     responses=documented_responses(None, "On to the returnUrl.", status=302),
 )
-def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Response[str]:
-    location = finish_verification(token, fn.settings, fn.storage, fn.faceid)
+def verification_callback(
+    token: Annotated[str, Query(max_length=64)],
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+) -> Response[str]:
+    location = finish_verification(token, fn.settings, storage, faceid)
     return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")
 
 

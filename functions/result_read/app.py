@@ -1,6 +1,11 @@
 """GET /verifications/{bizToken} — the stored result for the app backend (the truth; the redirect is UX),
 with short-lived links to the stored media."""
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.results import read_verification_result
 from faceid_relay.http_api import documented_responses
 from faceid_relay.models.responses import VerificationResult
@@ -11,8 +16,12 @@ app = fn.app
 
 
 @app.get("/verifications/<biz_token>", responses=documented_responses(VerificationResult, "The result."))
-def read_verification(biz_token: str) -> VerificationResult:
-    return read_verification_result(biz_token, fn.settings, fn.storage, fn.faceid)
+def read_verification(
+    biz_token: str,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+) -> VerificationResult:
+    return read_verification_result(biz_token, fn.settings, storage, faceid)
 
 
 handler = fn.handler

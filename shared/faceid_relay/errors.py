@@ -195,6 +195,22 @@ class ProviderDownloadFailed(RelayError):
     )
 
 
+class UnsupportedEvent(RelayError):
+    # The function was invoked with an event that is not one of the platforms' HTTP events (design: adapters).
+    code = "UnsupportedEvent"
+    status = 400
+    message = (
+        "This function answers HTTP events only. "
+        "Send it an SCF API Gateway or Function URL event, or a Lambda v1 or v2 event."
+    )
+
+
+class RouteNotFound(RelayError):
+    code = "RouteNotFound"
+    status = 404
+    message = "This function serves no route with that method and path. Check both against the API document."
+
+
 class RateLimited(RelayError):
     # FaceID RequestLimitExceeded / FailedOperation.RequestLimitExceeded, after our own backoff.
     code = "RateLimited"

@@ -125,21 +125,15 @@ def _is_transport_failure(code: str) -> bool:
 
 @dataclass(frozen=True)
 class Resource:
-    """A file FaceID downloads itself: a COS URL in the deployment's region and the MD5 (hex) it must have."""
+    """A file on COS by URL, with the MD5 (hex) it must have: one FaceID downloads from our bucket, or one
+    FaceID hands back on its own bucket for a short time."""
 
     url: str
     md5: str
 
 
-@dataclass(frozen=True)
-class MediaLink:
-    """A file FaceID hands back on its own bucket, for a short time, with the MD5 (hex) it must have."""
-
-    url: str
-    md5: str
-
-
-ProviderMedia = MediaLink | bytes
+# What FaceID hands back: a link to download at once, or the bytes themselves.
+ProviderMedia = Resource | bytes
 
 
 @dataclass(frozen=True)
@@ -155,7 +149,7 @@ class UploadUrl:
 class ReflectSequence:
     """GenerateReflectSequence: the light sequence for the app SDK."""
 
-    sequence: MediaLink
+    sequence: Resource
     request_id: str
 
 
@@ -166,7 +160,7 @@ class LivenessVerdict:
     result: str
     description: str
     similarity: float | None
-    best_frame: MediaLink | None
+    best_frame: Resource | None
     request_id: str
 
     @property
@@ -263,7 +257,7 @@ class FaceId:
             },
         )
         return ReflectSequence(
-            MediaLink(str(answer["ReflectSequenceUrl"]), str(answer["ReflectSequenceMd5"]).lower()),
+            Resource(str(answer["ReflectSequenceUrl"]), str(answer["ReflectSequenceMd5"]).lower()),
             request_id=str(answer.get("RequestId", "")),
         )
 
@@ -288,7 +282,7 @@ class FaceId:
                 request_id=str(error.get_request_id() or ""),
             )
         best_frame = (
-            MediaLink(str(answer["BestFrameUrl"]), str(answer.get("BestFrameMd5", "")).lower())
+            Resource(str(answer["BestFrameUrl"]), str(answer.get("BestFrameMd5", "")).lower())
             if answer.get("BestFrameUrl")
             else None
         )
@@ -397,7 +391,7 @@ def _inline_media(answer: Mapping[str, Any]) -> dict[str, ProviderMedia]:
 def _linked_media(answer: Mapping[str, Any]) -> dict[str, ProviderMedia]:
     # Legacy result URLs live 10 minutes (reference §1.2): the caller downloads them at once.
     return {
-        name: MediaLink(str(answer[url]), str(answer.get(md5, "")).lower())
+        name: Resource(str(answer[url]), str(answer.get(md5, "")).lower())
         for name, (url, md5) in _LINKED_MEDIA.items()
         if answer.get(url)
     }

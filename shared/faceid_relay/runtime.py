@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from faceid_relay.faceid import FaceId
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.http_api import Handler, create_resolver, http_handler
 from faceid_relay.models.rules import Action
 from faceid_relay.observability import logger
@@ -19,11 +20,20 @@ APP_TOKEN_SCHEME = "appToken"  # noqa: S105 - the OpenAPI scheme name, not a sec
 
 @dataclass(frozen=True)
 class HttpFunction:
+    """A function's parts. Routes take the bucket and FaceID as Powertools dependencies
+    (`Depends(fn.bucket)`, `Depends(fn.faceid_api)`), so `app.dependency_overrides` can swap them."""
+
     settings: Settings
     storage: Storage
     app: APIGatewayHttpResolver
     faceid: FaceId
     handler: Handler
+
+    def bucket(self) -> Bucket:
+        return self.storage
+
+    def faceid_api(self) -> FaceIdApi:
+        return self.faceid
 
 
 def http_function(

@@ -1,27 +1,17 @@
 """The OpenAPI document of the whole HTTP API, merged from what each function's resolver emits, so the
 fuzzer is driven by the same document clients are given and not by a hand-written copy."""
 
-import importlib.util
 import json
-import os
 from functools import cache
 from typing import Any
-from unittest import mock
 
-from localcloud.gateway import FUNCTIONS_DIR, ROUTES
+from localcloud.gateway import ROUTES, load_function
 from localcloud.stack import Stack, StackOptions
 
 
 def function_document(function: str) -> dict[str, Any]:
     """functions/<function>/app.py imported under a deployment's environment, as the gateway imports it."""
-    env = Stack(StackOptions()).function_env()
-    path = FUNCTIONS_DIR / function / "app.py"
-    spec = importlib.util.spec_from_file_location(f"hardening_openapi_{function}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    with mock.patch.dict(os.environ, env):
-        spec.loader.exec_module(module)
+    module = load_function(function, Stack(StackOptions()).function_env())
     document: dict[str, Any] = json.loads(module.app.get_openapi_json_schema())
     return document
 

@@ -28,6 +28,8 @@ PROMISED_STATUS = {
     "IdempotencyKeyReused": 422,
     "ProviderRejected": 422,
     "ProviderDownloadFailed": 424,
+    "UnsupportedEvent": 400,
+    "RouteNotFound": 404,
     "RateLimited": 429,
     "InternalError": 500,
     "ProviderAuthFailed": 502,

@@ -4,15 +4,14 @@ frame (FaceID keeps it 2 h) copied into results/ after its MD5 checks out, and a
 import uuid
 
 from faceid_relay.errors import InvalidRequest
-from faceid_relay.flows.media import copy_provider_media
+from faceid_relay.flows.media import ResultFile, copy_provider_media
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.resources import resolve_resource
-from faceid_relay.models.records import result_media_key
 from faceid_relay.models.requests import LivenessComparisonRequest
 from faceid_relay.models.responses import LivenessComparisonResponse
 from faceid_relay.settings import Settings
 
-MAX_BEST_FRAME_BYTES = 8 * 1024 * 1024
+BEST_FRAME_FILE = ResultFile("best-frame.jpg", "image/jpeg", 8 * 1024 * 1024, "best frame")
 
 
 def compare_liveness(
@@ -28,14 +27,8 @@ def compare_liveness(
     similarity = verdict.similarity or 0.0
     best_frame = None
     if verdict.succeeded and verdict.best_frame is not None:
-        best_frame = copy_provider_media(
-            storage,
-            verdict.best_frame,
-            key=result_media_key(f"comparison-{uuid.uuid4().hex}", "best-frame.jpg"),
-            content_type="image/jpeg",
-            max_bytes=MAX_BEST_FRAME_BYTES,
-            what="best frame",
-        )
+        owner = f"comparison-{uuid.uuid4().hex}"
+        best_frame = copy_provider_media(storage, verdict.best_frame, owner, BEST_FRAME_FILE)
     return LivenessComparisonResponse(
         result=verdict.result,
         description=verdict.description,

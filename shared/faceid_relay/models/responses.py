@@ -2,7 +2,7 @@
 response half of the OpenAPI document."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -149,33 +149,28 @@ class VerificationResult(ApiResponse):
     @classmethod
     def pending(cls, session: "SessionRecord") -> "VerificationResult":
         """Issued, and the user has not finished yet."""
-        return cls(
-            biz_token=session.biz_token,
-            status="pending",
-            reference=session.reference,
-            error_code=None,
-            error_message=None,
-            similarity=None,
-            attempts=[],
-            media={},
-            created_at=session.created_at,
-            finalized_at=None,
-        )
+        return cls._of(session, status="pending", attempts=[], media={})
 
     @classmethod
     def from_final(
         cls, session: "SessionRecord", final: "FinalRecord", media: dict[str, StoredMediaLink]
     ) -> "VerificationResult":
         """The stored outcome, its media as the links given."""
+        outcome = {name: value for name, value in final if name in _FINAL_OUTCOME}
+        return cls._of(session, **outcome, media=media)
+
+    @classmethod
+    def _of(cls, session: "SessionRecord", **outcome: Any) -> "VerificationResult":
+        unset = dict.fromkeys(("error_code", "error_message", "similarity", "finalized_at"))
         return cls(
             biz_token=session.biz_token,
-            status=final.status,
             reference=session.reference,
-            error_code=final.error_code,
-            error_message=final.error_message,
-            similarity=final.similarity,
-            attempts=final.attempts,
-            media=media,
             created_at=session.created_at,
-            finalized_at=final.finalized_at,
+            **unset | outcome,
         )
+
+
+# What a final record tells about the outcome, beside its media (stored keys, handed out as links).
+_FINAL_OUTCOME = frozenset(
+    {"status", "error_code", "error_message", "similarity", "attempts", "finalized_at"}
+)
