@@ -1,9 +1,19 @@
-"""POST /liveness-comparisons — DetectReflectLivenessAndCompare; the best frame is kept in results/."""
+"""POST /liveness-comparisons — DetectReflectLivenessAndCompare, stored once (best frame in results/);
+GET /liveness-comparisons/{id} reads it again. A retried POST with the same Idempotency-Key gets the same."""
 
-from faceid_relay.flows.comparisons import compare_liveness
-from faceid_relay.http_api import documented_responses
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+
+from faceid_relay.flows.comparisons import (
+    COMPARE_ERRORS,
+    READ_COMPARISON_ERRORS,
+    compare_liveness,
+    read_liveness_comparison,
+)
+from faceid_relay.http_api import BODY_ERRORS
 from faceid_relay.models.requests import LivenessComparisonRequest
-from faceid_relay.models.responses import LivenessComparisonResponse
+from faceid_relay.models.responses import LivenessComparison
 from faceid_relay.models.rules import Action
 from faceid_relay.runtime import http_function
 
@@ -13,10 +23,25 @@ app = fn.app
 
 @app.post(
     "/liveness-comparisons",
-    responses=documented_responses(LivenessComparisonResponse, "The verdict."),
+    responses=fn.responses(
+        LivenessComparison, "The comparison, stored.", errors=(*BODY_ERRORS, *COMPARE_ERRORS)
+    ),
 )
-def create_liveness_comparison(request: LivenessComparisonRequest) -> LivenessComparisonResponse:
-    return compare_liveness(request, fn.settings, fn.storage, fn.faceid)
+def create_liveness_comparison(
+    request: LivenessComparisonRequest,
+    idempotency_key: Annotated[str | None, Header(alias="idempotency-key")] = None,
+) -> LivenessComparison:
+    return compare_liveness(request, idempotency_key, fn.settings, fn.storage, fn.faceid)
+
+
+@app.get(
+    "/liveness-comparisons/<id>",
+    responses=fn.responses(LivenessComparison, "The comparison.", errors=READ_COMPARISON_ERRORS),
+)
+def read_liveness_comparison_by_id(
+    comparison_id: Annotated[str, Path(alias="id", max_length=64)],
+) -> LivenessComparison:
+    return read_liveness_comparison(comparison_id, fn.settings, fn.storage)
 
 
 handler = fn.handler

@@ -6,8 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from faceid_relay.flows.results import finish_verification
-from faceid_relay.http_api import documented_responses
+from faceid_relay.flows.results import RESULT_ERRORS, finish_verification
 from faceid_relay.runtime import http_function
 
 fn = http_function(lambda settings: [settings.web_actions.read_result], app_token=False)
@@ -16,7 +15,7 @@ app = fn.app
 
 @app.get(
     "/callback",
-    responses=documented_responses(None, "On to the returnUrl.", status=302),
+    responses=fn.responses(None, "On to the returnUrl.", status=302, errors=RESULT_ERRORS),
 )
 def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Response[str]:
     location = finish_verification(token, fn.settings, fn.storage, fn.faceid)

@@ -5,8 +5,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
-from faceid_relay.flows.issuing import issue_verification_token
-from faceid_relay.http_api import documented_responses
+from faceid_relay.flows.issuing import ISSUE_ERRORS, issue_verification_token
+from faceid_relay.http_api import BODY_ERRORS
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
 from faceid_relay.runtime import http_function
@@ -17,7 +17,7 @@ app = fn.app
 
 @app.post(
     "/verifications",
-    responses=documented_responses(VerificationResponse, "The BizToken."),
+    responses=fn.responses(VerificationResponse, "The BizToken.", errors=(*BODY_ERRORS, *ISSUE_ERRORS)),
 )
 def create_verification(
     request: VerificationRequest,

@@ -3,7 +3,7 @@ one mapping of every failure to `{code, message, field?}`, the app-token check, 
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +26,6 @@ from faceid_relay.errors import (
     RelayError,
     Unauthorized,
     UnsupportedContentType,
-    catalogue,
 )
 from faceid_relay.models.responses import ErrorBody
 from faceid_relay.observability import metrics
@@ -115,24 +114,41 @@ def create_resolver(
     return resolver
 
 
+# What the edge itself can answer on any route (validation, the unexpected), and on a route with a body.
+EDGE_ERRORS: tuple[type[RelayError], ...] = (InvalidRequest, InternalError)
+BODY_ERRORS: tuple[type[RelayError], ...] = (UnsupportedContentType,)
+
+
 def documented_responses(
-    success: Any, description: str, *, status: int = HTTPStatus.OK
+    success: Any,
+    description: str,
+    *,
+    status: int = HTTPStatus.OK,
+    errors: Iterable[type[RelayError]] = (),
 ) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI responses of a route: its success, and every error status of the catalogue with the
-    `{code, message, field?}` body it really has (Powertools would document a 422 `{detail}` instead)."""
+    """The OpenAPI responses of a route: its success, and the errors it can return (`errors` plus
+    EDGE_ERRORS) by status, each with the `{code, message, field?}` body it really has and an example per
+    code (Powertools would document a 422 `{detail}` instead)."""
     responses: dict[int, OpenAPIResponse] = {
         status: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": success}}}
         if success is not None
         else {"description": description}
     }
-    codes_by_status: dict[int, list[str]] = {}
-    errors: tuple[type[RelayError], ...] = (*catalogue(), RelayError)
-    for error in errors:
-        codes_by_status.setdefault(error.status, []).append(error.code)
-    for error_status, codes in sorted(codes_by_status.items()):
+    by_status: dict[int, dict[str, type[RelayError]]] = {}
+    for error in (*EDGE_ERRORS, *errors):
+        by_status.setdefault(error.status, {})[error.code] = error
+    for error_status, codes in sorted(by_status.items()):
         responses[error_status] = {
-            "description": ", ".join(sorted(set(codes))),
-            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+            "description": ", ".join(sorted(codes)),
+            "content": {
+                content_types.APPLICATION_JSON: {
+                    "model": ErrorBody,
+                    "examples": {
+                        code: {"value": {"code": code, "message": error.message}}
+                        for code, error in sorted(codes.items())
+                    },
+                }
+            },
         }
     return responses
 

@@ -2,11 +2,13 @@
 MD5 checked), stored once, described by what proves it intact."""
 
 import hashlib
+from datetime import datetime, timedelta, timezone
 
 from faceid_relay.errors import ProviderMediaUnavailable
 from faceid_relay.faceid import MediaLink, ProviderMedia
 from faceid_relay.flows.ports import Bucket
-from faceid_relay.models.responses import StoredMedia
+from faceid_relay.models.responses import StoredMedia, StoredMediaLink
+from faceid_relay.settings import Settings
 
 
 def copy_provider_media(
@@ -19,3 +21,13 @@ def copy_provider_media(
         raise ProviderMediaUnavailable(f"FaceID's {what} arrived damaged (MD5 mismatch). Retry the request.")
     storage.create(key, data, content_type)
     return StoredMedia(key=key, md5=md5, size=len(data))
+
+
+def media_link(media: StoredMedia, settings: Settings, storage: Bucket) -> StoredMediaLink:
+    """A short-lived download link to stored media, with what proves it intact."""
+    return StoredMediaLink(
+        url=storage.presign_download_for_client(media.key, settings.result_url_ttl),
+        md5=media.md5,
+        size=media.size,
+        expires_at=datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl),
+    )

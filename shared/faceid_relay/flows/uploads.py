@@ -3,7 +3,16 @@ MD5 record when a client hands its key back."""
 
 from datetime import datetime, timedelta, timezone
 
-from faceid_relay.errors import InvalidContent, InvalidRequest, UploadNotFound, UploadNotReady
+from faceid_relay.errors import (
+    ContentTooLarge,
+    InvalidContent,
+    InvalidRequest,
+    RelayError,
+    UnsupportedContentType,
+    UploadNotFound,
+    UploadNotReady,
+)
+from faceid_relay.faceid import PROVIDER_ERRORS
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.models.records import UploadRecord, upload_record_key
 from faceid_relay.models.requests import CreateUploadRequest
@@ -24,6 +33,11 @@ FACEID_UPLOAD_NEXT_STEP = (
     "no trigger fires on FaceID's bucket, so pass resourceUrl together with that MD5 to the next call."
 )
 RECORD_RETRY_SECONDS = 1
+CREATE_UPLOAD_ERRORS: tuple[type[RelayError], ...] = (
+    ContentTooLarge,
+    UnsupportedContentType,
+    *PROVIDER_ERRORS,
+)
 
 
 def create_upload(
