@@ -10,7 +10,7 @@ DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 SAM_CLI := aws-sam-cli==1.170.0
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 
-.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check bench clean
+.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check bench openapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ deploy-check: package $(DEPLOY_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## openapi: docs/openapi.json and docs/api.md from the functions' resolvers (tests/contract/api fails when stale)
+openapi: $(STAMP)
+	$(BIN)/python -m deploy.openapi
 
 clean:
 	rm -rf $(VENV) $(DEPLOY_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud

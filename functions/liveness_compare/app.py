@@ -3,7 +3,7 @@ GET /liveness-comparisons/{id} reads it again. A retried POST with the same Idem
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from faceid_relay.flows.comparisons import (
     COMPARE_ERRORS,
@@ -11,7 +11,7 @@ from faceid_relay.flows.comparisons import (
     compare_liveness,
     read_liveness_comparison,
 )
-from faceid_relay.http_api import BODY_ERRORS
+from faceid_relay.http_api import BODY_ERRORS, PATH_ERRORS, IdempotencyKey
 from faceid_relay.models.requests import LivenessComparisonRequest
 from faceid_relay.models.responses import LivenessComparison
 from faceid_relay.models.rules import Action
@@ -29,17 +29,21 @@ app = fn.app
 )
 def create_liveness_comparison(
     request: LivenessComparisonRequest,
-    idempotency_key: Annotated[str | None, Header(alias="idempotency-key")] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> LivenessComparison:
     return compare_liveness(request, idempotency_key, fn.settings, fn.storage, fn.faceid)
 
 
 @app.get(
     "/liveness-comparisons/<id>",
-    responses=fn.responses(LivenessComparison, "The comparison.", errors=READ_COMPARISON_ERRORS),
+    responses=fn.responses(
+        LivenessComparison, "The comparison.", errors=(*PATH_ERRORS, *READ_COMPARISON_ERRORS)
+    ),
 )
 def read_liveness_comparison_by_id(
-    comparison_id: Annotated[str, Path(alias="id", max_length=64)],
+    comparison_id: Annotated[
+        str, Path(alias="id", max_length=64, description="The id POST /liveness-comparisons returned.")
+    ],
 ) -> LivenessComparison:
     return read_liveness_comparison(comparison_id, fn.settings, fn.storage)
 

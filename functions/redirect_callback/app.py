@@ -15,9 +15,13 @@ app = fn.app
 
 @app.get(
     "/callback",
-    responses=fn.responses(None, "On to the returnUrl.", status=302, errors=RESULT_ERRORS),
+    responses=fn.responses(
+        None, "On to the returnUrl fixed at issuance (Location header).", status=302, errors=RESULT_ERRORS
+    ),
 )
-def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Response[str]:
+def verification_callback(
+    token: Annotated[str, Query(max_length=64, description="The BizToken FaceID appends to RedirectURL.")],
+) -> Response[str]:
     location = finish_verification(token, fn.settings, fn.storage, fn.faceid)
     return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")
 

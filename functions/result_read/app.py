@@ -6,6 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from faceid_relay.flows.results import RESULT_ERRORS, read_verification_result
+from faceid_relay.http_api import PATH_ERRORS
 from faceid_relay.models.responses import VerificationResult
 from faceid_relay.runtime import http_function
 
@@ -15,9 +16,13 @@ app = fn.app
 
 @app.get(
     "/verifications/<bizToken>",
-    responses=fn.responses(VerificationResult, "The result.", errors=RESULT_ERRORS),
+    responses=fn.responses(VerificationResult, "The result.", errors=(*PATH_ERRORS, *RESULT_ERRORS)),
 )
-def read_verification(biz_token: Annotated[str, Path(alias="bizToken", max_length=64)]) -> VerificationResult:
+def read_verification(
+    biz_token: Annotated[
+        str, Path(alias="bizToken", max_length=64, description="The bizToken POST /verifications returned.")
+    ],
+) -> VerificationResult:
     return read_verification_result(biz_token, fn.settings, fn.storage, fn.faceid)
 
 

@@ -1,12 +1,8 @@
 """POST /verifications — a web-verification BizToken for the app's compare image, with a session record.
 A retried request with the same Idempotency-Key gets the same BizToken."""
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Header
-
 from faceid_relay.flows.issuing import ISSUE_ERRORS, issue_verification_token
-from faceid_relay.http_api import BODY_ERRORS
+from faceid_relay.http_api import BODY_ERRORS, IdempotencyKey
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
 from faceid_relay.runtime import http_function
@@ -21,7 +17,7 @@ app = fn.app
 )
 def create_verification(
     request: VerificationRequest,
-    idempotency_key: Annotated[str | None, Header(alias="idempotency-key")] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> VerificationResponse:
     return issue_verification_token(request, idempotency_key, fn.settings, fn.storage, fn.faceid)
 

@@ -89,6 +89,13 @@ class Unauthorized(RelayError):
         return {**super().headers(), "WWW-Authenticate": "Bearer"}
 
 
+class RouteNotFound(RelayError):
+    # Also a path parameter with characters no id has (the router's pattern refuses them before validation).
+    code = "RouteNotFound"
+    status = 404
+    message = "This function serves no route with that method and path. Check the URL against docs/api.md."
+
+
 class UploadNotFound(RelayError):
     code = "UploadNotFound"
     status = 404

@@ -5,7 +5,7 @@ import hmac
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -24,6 +25,7 @@ from faceid_relay.errors import (
     InternalError,
     InvalidRequest,
     RelayError,
+    RouteNotFound,
     Unauthorized,
     UnsupportedContentType,
 )
@@ -85,11 +87,7 @@ def create_resolver(
         return _error_response(UnsupportedContentType("Send the request body as application/json."))
 
     def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
-        body = {
-            "code": "RouteNotFound",
-            "message": "This function serves no route with that method and path.",
-        }
-        return _json(HTTPStatus.NOT_FOUND, body)
+        return _error_response(RouteNotFound())
 
     def relay_error(error: RelayError) -> Response[dict[str, Any]]:
         metrics.add_metric(name=error.code, unit=MetricUnit.Count, value=1)
@@ -114,9 +112,20 @@ def create_resolver(
     return resolver
 
 
-# What the edge itself can answer on any route (validation, the unexpected), and on a route with a body.
+# The Idempotency-Key header of a create route (header names arrive lower-cased in the v2 event).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="idempotency-key",
+        description="1-255 printable characters; a retry with the same key and body gets the same answer.",
+    ),
+]
+
+# What the edge itself can answer on any route (validation, the unexpected), on a route with a body, and
+# on one with a path parameter (a value the router's pattern does not match).
 EDGE_ERRORS: tuple[type[RelayError], ...] = (InvalidRequest, InternalError)
 BODY_ERRORS: tuple[type[RelayError], ...] = (UnsupportedContentType,)
+PATH_ERRORS: tuple[type[RelayError], ...] = (RouteNotFound,)
 
 
 def documented_responses(
@@ -132,7 +141,8 @@ def documented_responses(
     responses: dict[int, OpenAPIResponse] = {
         status: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": success}}}
         if success is not None
-        else {"description": description}
+        # An empty content map: Powertools would otherwise document the return annotation as a body.
+        else {"description": description, "content": {}}
     }
     by_status: dict[int, dict[str, type[RelayError]]] = {}
     for error in (*EDGE_ERRORS, *errors):

@@ -16,6 +16,7 @@ PROMISED_STATUS = {
     "ReturnUrlNotAllowed": 400,
     "InvalidToken": 400,
     "Unauthorized": 401,
+    "RouteNotFound": 404,
     "UploadNotFound": 404,
     "VerificationNotFound": 404,
     "ComparisonNotFound": 404,
