@@ -11,20 +11,16 @@ and the API-wide bearer requirement of the first function (each operation carrie
 import argparse
 import copy
 import importlib.metadata
-import importlib.util
 import json
-import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 from faceid_relay.errors import InternalError
-from localcloud.gateway import FUNCTIONS_DIR, ROUTES
+from localcloud.gateway import ROUTES, load_function
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT_PATH = ROOT / "docs" / "openapi.json"
@@ -51,21 +47,9 @@ DESCRIPTION = (
 )
 
 
-@contextmanager
-def _deployment_env() -> Iterator[None]:
-    with mock.patch.dict(os.environ, DEPLOYMENT_ENV):
-        yield
-
-
 def function_document(function: str) -> dict[str, Any]:
     """What functions/<function>/app.py's resolver emits, imported as the gateway imports it."""
-    path = FUNCTIONS_DIR / function / "app.py"
-    spec = importlib.util.spec_from_file_location(f"openapi_{function}_app", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    with _deployment_env():
-        spec.loader.exec_module(module)
+    module = load_function(function, DEPLOYMENT_ENV)
     document: dict[str, Any] = json.loads(module.app.get_openapi_json_schema())
     return document
 

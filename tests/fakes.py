@@ -17,7 +17,6 @@ from faceid_relay.faceid import (
     CompareImage,
     IssuedWebVerification,
     LivenessVerdict,
-    MediaLink,
     ReflectSequence,
     Resource,
     UploadUrl,
@@ -26,7 +25,7 @@ from faceid_relay.faceid import (
 from faceid_relay.models.records import UploadRecord, upload_record_key
 from faceid_relay.models.rules import Action, ApiFlavor, sniff_content_kind
 from faceid_relay.settings import Settings
-from faceid_relay.storage import ObjectDigest
+from faceid_relay.storage import ObjectDigest, ObjectHead
 
 BUCKET = "faceid-relay-singapore-1250000000"
 BUCKET_URL = f"https://{BUCKET}.cos.ap-singapore.myqcloud.com"
@@ -92,7 +91,7 @@ class FakeBucket:
     def presign_download_for_client(self, key: str, ttl: int) -> str:
         return f"{BUCKET_URL}/{key}?for=client&ttl={ttl}&sign=fake"
 
-    def digest(self, key: str, sniff_bytes: int = 64) -> ObjectDigest | None:
+    def digest(self, key: str, sniff_bytes: int = 64, deadline: float | None = None) -> ObjectDigest | None:
         item = self.objects.get(key)
         if item is None:
             return None
@@ -100,9 +99,12 @@ class FakeBucket:
             item.etag, len(item.data), md5_of(item.data), item.data[:sniff_bytes], item.content_type
         )
 
-    def etag(self, key: str) -> str | None:
+    def head(self, key: str) -> ObjectHead | None:
         item = self.objects.get(key)
-        return None if item is None else item.etag
+        return None if item is None else ObjectHead(item.etag, len(item.data))
+
+    def remaining_seconds(self) -> float:
+        return 30.0
 
     def fetch_url(self, url: str, max_bytes: int) -> bytes:
         data = self.remote.get(url)
@@ -115,11 +117,8 @@ class FakeBucket:
         return None if item is None else item.data
 
     def read_json(self, key: str) -> dict[str, Any] | None:
-        data = self.read_bytes(key)
-        if data is None:
-            return None
-        loaded: dict[str, Any] = json.loads(data)
-        return loaded
+        item = self.objects.get(key)
+        return None if item is None else dict(json.loads(item.data))
 
     def create(self, key: str, data: bytes, content_type: str) -> bool:
         competitor = self.competitors.pop(key, None)
@@ -192,11 +191,11 @@ class FakeFaceId:
         return [action for action, _ in self.calls]
 
 
-def media_link(bucket: FakeBucket, data: bytes, name: str = "media") -> MediaLink:
+def media_link(bucket: FakeBucket, data: bytes, name: str = "media") -> Resource:
     """A file FaceID serves from its own bucket, reachable through `bucket.fetch_url`."""
     url = FACEID_MEDIA_URL.replace("/media?", f"/{name}?")
     bucket.remote[url] = data
-    return MediaLink(url, md5_of(data))
+    return Resource(url, md5_of(data))
 
 
 def settings(**overrides: str) -> Settings:

@@ -3,6 +3,7 @@ GET /liveness-comparisons/{id} reads it again. A retried POST with the same Idem
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from faceid_relay.flows.comparisons import (
@@ -11,6 +12,7 @@ from faceid_relay.flows.comparisons import (
     compare_liveness,
     read_liveness_comparison,
 )
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.http_api import BODY_ERRORS, PATH_ERRORS, IdempotencyKey
 from faceid_relay.models.requests import LivenessComparisonRequest
 from faceid_relay.models.responses import LivenessComparison
@@ -29,9 +31,11 @@ app = fn.app
 )
 def create_liveness_comparison(
     request: LivenessComparisonRequest,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
     idempotency_key: IdempotencyKey = None,
 ) -> LivenessComparison:
-    return compare_liveness(request, idempotency_key, fn.settings, fn.storage, fn.faceid)
+    return compare_liveness(request, idempotency_key, fn.settings, storage, faceid)
 
 
 @app.get(
@@ -44,8 +48,9 @@ def read_liveness_comparison_by_id(
     comparison_id: Annotated[
         str, Path(alias="id", max_length=64, description="The id POST /liveness-comparisons returned.")
     ],
+    storage: Annotated[Bucket, Depends(fn.bucket)],
 ) -> LivenessComparison:
-    return read_liveness_comparison(comparison_id, fn.settings, fn.storage)
+    return read_liveness_comparison(comparison_id, fn.settings, storage)
 
 
 handler = fn.handler

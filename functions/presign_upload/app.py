@@ -1,5 +1,10 @@
 """POST /uploads — a presigned PUT into this region's bucket (or FaceID's own CreateUploadUrl)."""
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.uploads import CREATE_UPLOAD_ERRORS, create_upload
 from faceid_relay.http_api import BODY_ERRORS
 from faceid_relay.models.requests import CreateUploadRequest
@@ -16,8 +21,12 @@ app = fn.app
         BucketUpload | FaceIdUpload, "Where and how to upload.", errors=(*BODY_ERRORS, *CREATE_UPLOAD_ERRORS)
     ),
 )
-def presign_upload(request: CreateUploadRequest) -> BucketUpload | FaceIdUpload:
-    return create_upload(request, fn.settings, fn.storage, fn.faceid)
+def presign_upload(
+    request: CreateUploadRequest,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+) -> BucketUpload | FaceIdUpload:
+    return create_upload(request, fn.settings, storage, faceid)
 
 
 handler = fn.handler

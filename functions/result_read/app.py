@@ -3,8 +3,10 @@ with short-lived links to the stored media."""
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.results import RESULT_ERRORS, read_verification_result
 from faceid_relay.http_api import PATH_ERRORS
 from faceid_relay.models.responses import VerificationResult
@@ -22,8 +24,10 @@ def read_verification(
     biz_token: Annotated[
         str, Path(alias="bizToken", max_length=64, description="The bizToken POST /verifications returned.")
     ],
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
 ) -> VerificationResult:
-    return read_verification_result(biz_token, fn.settings, fn.storage, fn.faceid)
+    return read_verification_result(biz_token, fn.settings, storage, faceid)
 
 
 handler = fn.handler

@@ -1,5 +1,10 @@
 """POST /sequences — GenerateReflectSequence for the app SDK; the light sequence comes back MD5-checked."""
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.sequences import SEQUENCE_ERRORS, generate_sequence
 from faceid_relay.http_api import BODY_ERRORS
 from faceid_relay.models.requests import SequenceRequest
@@ -15,8 +20,12 @@ app = fn.app
     "/sequences",
     responses=fn.responses(SequenceResponse, "The light sequence.", errors=(*BODY_ERRORS, *SEQUENCE_ERRORS)),
 )
-def create_sequence(request: SequenceRequest) -> SequenceResponse:
-    return generate_sequence(request, fn.settings, fn.storage, fn.faceid)
+def create_sequence(
+    request: SequenceRequest,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+) -> SequenceResponse:
+    return generate_sequence(request, fn.settings, storage, faceid)
 
 
 handler = fn.handler

@@ -1,7 +1,12 @@
 """POST /verifications — a web-verification BizToken for the app's compare image, with a session record.
 A retried request with the same Idempotency-Key gets the same BizToken."""
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+
 from faceid_relay.flows.issuing import ISSUE_ERRORS, issue_verification_token
+from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.http_api import BODY_ERRORS, IdempotencyKey
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
@@ -17,9 +22,11 @@ app = fn.app
 )
 def create_verification(
     request: VerificationRequest,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
     idempotency_key: IdempotencyKey = None,
 ) -> VerificationResponse:
-    return issue_verification_token(request, idempotency_key, fn.settings, fn.storage, fn.faceid)
+    return issue_verification_token(request, idempotency_key, fn.settings, storage, faceid)
 
 
 handler = fn.handler

@@ -89,13 +89,6 @@ class Unauthorized(RelayError):
         return {**super().headers(), "WWW-Authenticate": "Bearer"}
 
 
-class RouteNotFound(RelayError):
-    # Also a path parameter with characters no id has (the router's pattern refuses them before validation).
-    code = "RouteNotFound"
-    status = 404
-    message = "This function serves no route with that method and path. Check the URL against docs/api.md."
-
-
 class UploadNotFound(RelayError):
     code = "UploadNotFound"
     status = 404
@@ -185,6 +178,17 @@ class InvalidContent(RelayError):
     )
 
 
+class UploadRefused(RelayError):
+    # An upload URL pins size, MD5 and type by signature; an object that differs got there another way
+    # (a server-side copy, another writer), so it is never passed on.
+    code = "UploadRefused"
+    status = 422
+    message = (
+        "The object under this key is not the upload its URL was issued for. "
+        "Upload again with a new POST /uploads and use the new key."
+    )
+
+
 class IdempotencyKeyReused(RelayError):
     code = "IdempotencyKeyReused"
     status = 422
@@ -208,6 +212,23 @@ class ProviderDownloadFailed(RelayError):
         "FaceID could not download the resource. Check that the URL answers a public GET, "
         "is in this deployment's region and has not expired, then retry."
     )
+
+
+class UnsupportedEvent(RelayError):
+    # The function was invoked with an event that is not one of the platforms' HTTP events (design: adapters).
+    code = "UnsupportedEvent"
+    status = 400
+    message = (
+        "This function answers HTTP events only. "
+        "Send it an SCF API Gateway or Function URL event, or a Lambda v1 or v2 event."
+    )
+
+
+class RouteNotFound(RelayError):
+    # Also a path parameter with characters no id has (the router's pattern refuses them before validation).
+    code = "RouteNotFound"
+    status = 404
+    message = "This function serves no route with that method and path. Check both against the API document."
 
 
 class RateLimited(RelayError):

@@ -71,6 +71,9 @@ RATE_LIMIT_CODES = frozenset({"RequestLimitExceeded", "FailedOperation.RequestLi
 REQUEST_TIMEOUT_SECONDS = 15
 BACKOFF_BASE_SECONDS = 0.2
 BACKOFF_CAP_SECONDS = 2.0
+# Jitter from the OS on every draw: Lambda SnapStart resumes many environments from one snapshot, and the
+# `random` module's generator, seeded at import, would give them all the same "random" delays.
+BACKOFF_JITTER = random.SystemRandom()
 # A retry starts only if a whole call still fits in the function's time, so the caller gets our 429
 # rather than the platform's timeout.
 SECONDS_NEEDED_FOR_A_RETRY = REQUEST_TIMEOUT_SECONDS + 1.0
@@ -131,21 +134,15 @@ def _is_transport_failure(code: str) -> bool:
 
 @dataclass(frozen=True)
 class Resource:
-    """A file FaceID downloads itself: a COS URL in the deployment's region and the MD5 (hex) it must have."""
+    """A file on COS by URL, with the MD5 (hex) it must have: one FaceID downloads from our bucket, or one
+    FaceID hands back on its own bucket for a short time."""
 
     url: str
     md5: str
 
 
-@dataclass(frozen=True)
-class MediaLink:
-    """A file FaceID hands back on its own bucket, for a short time, with the MD5 (hex) it must have."""
-
-    url: str
-    md5: str
-
-
-ProviderMedia = MediaLink | bytes
+# What FaceID hands back: a link to download at once, or the bytes themselves.
+ProviderMedia = Resource | bytes
 
 
 @dataclass(frozen=True)
@@ -161,7 +158,7 @@ class UploadUrl:
 class ReflectSequence:
     """GenerateReflectSequence: the light sequence for the app SDK."""
 
-    sequence: MediaLink
+    sequence: Resource
     request_id: str
 
 
@@ -172,7 +169,7 @@ class LivenessVerdict:
     result: str
     description: str
     similarity: float | None
-    best_frame: MediaLink | None
+    best_frame: Resource | None
     request_id: str
 
     @property
@@ -271,7 +268,7 @@ class FaceId:
             },
         )
         return ReflectSequence(
-            MediaLink(str(answer["ReflectSequenceUrl"]), str(answer["ReflectSequenceMd5"]).lower()),
+            Resource(str(answer["ReflectSequenceUrl"]), str(answer["ReflectSequenceMd5"]).lower()),
             request_id=str(answer.get("RequestId", "")),
         )
 
@@ -296,7 +293,7 @@ class FaceId:
                 request_id=str(error.get_request_id() or ""),
             )
         best_frame = (
-            MediaLink(str(answer["BestFrameUrl"]), str(answer.get("BestFrameMd5", "")).lower())
+            Resource(str(answer["BestFrameUrl"]), str(answer.get("BestFrameMd5", "")).lower())
             if answer.get("BestFrameUrl")
             else None
         )
@@ -361,9 +358,7 @@ class FaceId:
             except TencentCloudSDKException as error:
                 if not isinstance(provider_error(error), RateLimited):
                     raise
-                delay = random.uniform(  # noqa: S311 - backoff jitter, not a secret
-                    0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
-                )
+                delay = BACKOFF_JITTER.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
                 if self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
                     raise
                 metrics.add_metric(name="ProviderRateLimitRetries", unit=MetricUnit.Count, value=1)
@@ -409,7 +404,7 @@ def _inline_media(answer: Mapping[str, Any]) -> dict[str, ProviderMedia]:
 def _linked_media(answer: Mapping[str, Any]) -> dict[str, ProviderMedia]:
     # Legacy result URLs live 10 minutes (reference §1.2): the caller downloads them at once.
     return {
-        name: MediaLink(str(answer[url]), str(answer.get(md5, "")).lower())
+        name: Resource(str(answer[url]), str(answer.get(md5, "")).lower())
         for name, (url, md5) in _LINKED_MEDIA.items()
         if answer.get(url)
     }

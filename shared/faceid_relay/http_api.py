@@ -28,6 +28,7 @@ from faceid_relay.errors import (
     RouteNotFound,
     Unauthorized,
     UnsupportedContentType,
+    UnsupportedEvent,
 )
 from faceid_relay.models.responses import ErrorBody
 from faceid_relay.observability import metrics
@@ -68,7 +69,6 @@ def create_resolver(
     cors_origins: exact origins (`https://app.example.com`) allowed to call from a browser; none → CORS off.
     strip_prefixes: path prefixes an API Gateway publishes the function under (see platform/http.py).
     logger: where unexpected errors are logged (the function's Powertools Logger; stdlib otherwise)."""
-    log = logger or logging.getLogger(__name__)
     resolver = APIGatewayHttpResolver(
         cors=_cors_config(cors_origins),
         # Powertools' debug mode (POWERTOOLS_DEV) prints every event, bearer token included: never.
@@ -79,6 +79,17 @@ def create_resolver(
         # would blame the client; with it, it is ResponseValidationError, answered 500 below.
         response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
     )
+
+    for exception_class, handle in _error_handlers(logger or logging.getLogger(__name__)).items():
+        resolver.exception_handler(exception_class)(handle)
+    return resolver
+
+
+def _error_handlers(
+    log: Logger | logging.Logger,
+) -> dict[type[Exception], Callable[[Any], Response[dict[str, Any]]]]:
+    """Every failure as `{code, message, field?}`. Powertools picks the handler of the nearest class in the
+    exception's MRO, so Exception is the fallback."""
 
     def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
         return _error_response(_invalid_request(error.errors()))
@@ -99,17 +110,13 @@ def create_resolver(
         log.error("Unhandled error", exc_info=error)
         return _error_response(InternalError())
 
-    # Powertools picks the handler of the nearest class in the exception's MRO, so Exception is the fallback.
-    handlers: dict[type[Exception], Callable[[Any], Response[dict[str, Any]]]] = {
+    return {
         RequestValidationError: invalid_request,
         RequestUnsupportedContentType: unsupported_media_type,
         NotFoundError: route_not_found,
         RelayError: relay_error,
         Exception: unexpected_error,
     }
-    for exception_class, handle in handlers.items():
-        resolver.exception_handler(exception_class)(handle)
-    return resolver
 
 
 # The Idempotency-Key header of a create route (header names arrive lower-cased in the v2 event).
@@ -205,7 +212,8 @@ def http_handler(
         except UnsupportedEventError as error:
             logger.set_correlation_id(context.aws_request_id)
             logger.warning("Unsupported event", reason=str(error))
-            return json_response(HTTPStatus.BAD_REQUEST, {"code": "UnsupportedEvent", "message": str(error)})
+            unsupported = UnsupportedEvent(str(error))
+            return json_response(unsupported.status, unsupported.body())
         logger.set_correlation_id(request.event["requestContext"]["requestId"])
         denied = gate(request.event) if gate is not None else None
         if denied is not None:

@@ -47,14 +47,9 @@ def issue(
 
 
 def passed(bucket: FakeBucket) -> WebVerificationOutcome:
-    attempt = Attempt(
-        error_code=0,
-        error_message="Success",
-        liveness_error_code=0,
-        compare_error_code=0,
-        similarity=91.5,
-        at=NOW,
-    )
+    # One attempt, all checks passed (0), as FaceID's VerificationDetail reports it.
+    codes = dict.fromkeys(("error_code", "liveness_error_code", "compare_error_code"), 0)
+    attempt = Attempt(**codes, error_message="Success", similarity=91.5, at=NOW)
     return WebVerificationOutcome(
         "passed", 0, "Success", [attempt], {"bestFrame": JPEG, "video": media_link(bucket, b"mp4 bytes")}
     )

@@ -5,6 +5,7 @@ checks out. Live data is single-use: a capture that was compared once cannot be 
 import hashlib
 import json
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from faceid_relay.errors import (
@@ -17,7 +18,7 @@ from faceid_relay.errors import (
 )
 from faceid_relay.faceid import PROVIDER_DOWNLOAD_ERRORS, PROVIDER_ERRORS, LivenessVerdict, Resource
 from faceid_relay.flows.issuing import idempotency_key_hash
-from faceid_relay.flows.media import copy_provider_media, media_link
+from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
 from faceid_relay.models.records import (
@@ -27,7 +28,6 @@ from faceid_relay.models.records import (
     comparison_idempotency_key,
     comparison_key,
     live_data_claim_key,
-    result_media_key,
 )
 from faceid_relay.models.requests import LivenessComparisonRequest
 from faceid_relay.models.responses import LivenessComparison
@@ -35,7 +35,7 @@ from faceid_relay.models.rules import new_comparison_id, validate_comparison_id
 from faceid_relay.settings import Settings
 from faceid_relay.storage import STORAGE_ERRORS
 
-MAX_BEST_FRAME_BYTES = 8 * 1024 * 1024
+BEST_FRAME_FILE = ResultFile("best-frame.jpg", "image/jpeg", 8 * 1024 * 1024, "best frame")
 COMPARE_ERRORS: tuple[type[RelayError], ...] = (
     *RESOURCE_ERRORS,
     IdempotencyKeyReused,
@@ -105,15 +105,9 @@ def _record(
     similarity = verdict.similarity or 0.0
     best_frame = None
     if verdict.succeeded and verdict.best_frame is not None:
-        best_frame = copy_provider_media(
-            storage,
-            verdict.best_frame,
-            # One file per attempt: a concurrent retry of the same comparison never overwrites the winner's.
-            key=result_media_key(comparison_id, f"best-frame-{uuid.uuid4().hex[:8]}.jpg"),
-            content_type="image/jpeg",
-            max_bytes=MAX_BEST_FRAME_BYTES,
-            what="best frame",
-        )
+        # One file per attempt: a concurrent retry of the same comparison never overwrites the winner's.
+        file = replace(BEST_FRAME_FILE, name=f"best-frame-{uuid.uuid4().hex[:8]}.jpg")
+        best_frame = copy_provider_media(storage, verdict.best_frame, comparison_id, file)
     return ComparisonRecord(
         id=comparison_id,
         request_hash=request_hash,

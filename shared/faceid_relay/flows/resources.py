@@ -8,6 +8,7 @@ from faceid_relay.errors import (
     RelayError,
     UploadNotFound,
     UploadNotReady,
+    UploadRefused,
 )
 from faceid_relay.faceid import Resource
 from faceid_relay.flows.ports import Bucket
@@ -16,12 +17,14 @@ from faceid_relay.models.requests import ResourceRef
 from faceid_relay.models.rules import parse_cos_url
 from faceid_relay.settings import Settings
 
-# What naming a resource can answer: a key not ours, a URL not in the region, an upload missing or unhashed.
+# What naming a resource can answer: a key not ours, a URL not in the region, an upload missing, unhashed,
+# not what its URL promised, or of the wrong kind.
 RESOURCE_ERRORS: tuple[type[RelayError], ...] = (
     InvalidKey,
     InvalidResourceUrl,
     UploadNotFound,
     UploadNotReady,
+    UploadRefused,
     InvalidContent,
 )
 

@@ -9,9 +9,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from faceid_relay.errors import InvalidToken, ProviderMediaUnavailable, RelayError, VerificationNotFound
 from faceid_relay.faceid import PROVIDER_ERRORS, WebVerificationOutcome
-from faceid_relay.flows.media import copy_provider_media, media_link
+from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
 from faceid_relay.flows.ports import Bucket, FaceIdApi
-from faceid_relay.models.records import FinalRecord, SessionRecord, final_key, result_media_key, session_key
+from faceid_relay.models.records import FinalRecord, SessionRecord, final_key, session_key
 from faceid_relay.models.responses import StoredMedia, VerificationResult
 from faceid_relay.models.rules import validate_biz_token
 from faceid_relay.observability import metrics
@@ -26,7 +26,10 @@ RESULT_ERRORS: tuple[type[RelayError], ...] = (
     ProviderMediaUnavailable,
     *STORAGE_ERRORS,
 )
-MEDIA_FILES = {"bestFrame": ("best-frame.jpg", "image/jpeg"), "video": ("video.mp4", "video/mp4")}
+MEDIA_FILES = {
+    "bestFrame": ResultFile("best-frame.jpg", "image/jpeg", MAX_MEDIA_BYTES, "result media"),
+    "video": ResultFile("video.mp4", "video/mp4", MAX_MEDIA_BYTES, "result media"),
+}
 
 
 def finish_verification(raw_token: str, settings: Settings, storage: Bucket, faceid: FaceIdApi) -> str:
@@ -103,15 +106,7 @@ def _store_media(
     session: SessionRecord, outcome: WebVerificationOutcome, storage: Bucket
 ) -> dict[str, StoredMedia]:
     """Media first, final record second, so a final record never points at something missing."""
-    stored = {}
-    for name, media in outcome.media.items():
-        filename, content_type = MEDIA_FILES[name]
-        stored[name] = copy_provider_media(
-            storage,
-            media,
-            key=result_media_key(session.biz_token, filename),
-            content_type=content_type,
-            max_bytes=MAX_MEDIA_BYTES,
-            what="result media",
-        )
-    return stored
+    return {
+        name: copy_provider_media(storage, media, session.biz_token, MEDIA_FILES[name])
+        for name, media in outcome.media.items()
+    }

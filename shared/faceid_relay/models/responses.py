@@ -283,39 +283,31 @@ class VerificationResult(ApiResponse):
     @classmethod
     def pending(cls, session: "SessionRecord") -> "VerificationResult":
         """Issued, and the user has not finished yet."""
-        return cls(
-            biz_token=session.biz_token,
-            status="pending",
-            reference=session.reference,
-            metadata=session.metadata,
-            extra=session.extra,
-            error_code=None,
-            error_message=None,
-            similarity=None,
-            attempts=[],
-            media={},
-            request_id=None,
-            created_at=session.created_at,
-            finalized_at=None,
-        )
+        return cls._of(session, status="pending", attempts=[], media={})
 
     @classmethod
     def from_final(
         cls, session: "SessionRecord", final: "FinalRecord", media: dict[str, StoredMediaLink]
     ) -> "VerificationResult":
         """The stored outcome, its media as the links given."""
+        outcome = {name: value for name, value in final if name in _FINAL_OUTCOME}
+        if final.extra is not None:
+            outcome["extra"] = final.extra
+        return cls._of(session, **outcome, media=media)
+
+    @classmethod
+    def _of(cls, session: "SessionRecord", **outcome: Any) -> "VerificationResult":
+        unset = dict.fromkeys(("error_code", "error_message", "similarity", "request_id", "finalized_at"))
         return cls(
             biz_token=session.biz_token,
-            status=final.status,
             reference=session.reference,
             metadata=session.metadata,
-            extra=final.extra if final.extra is not None else session.extra,
-            error_code=final.error_code,
-            error_message=final.error_message,
-            similarity=final.similarity,
-            attempts=final.attempts,
-            media=media,
-            request_id=final.request_id,
             created_at=session.created_at,
-            finalized_at=final.finalized_at,
+            **unset | {"extra": session.extra} | outcome,
         )
+
+
+# What a final record tells about the outcome, beside its media (stored keys, handed out as links).
+_FINAL_OUTCOME = frozenset(
+    {"status", "error_code", "error_message", "similarity", "attempts", "request_id", "finalized_at"}
+)
