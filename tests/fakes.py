@@ -149,6 +149,8 @@ class FakeFaceId:
     )
     sequence: ReflectSequence | None = None
     verdict: LivenessVerdict | None = None
+    # Raised instead of answering DetectReflectLivenessAndCompare (FaceID gave no verdict).
+    verdict_error: Exception | None = None
     issued: IssuedWebVerification = field(
         default_factory=lambda: IssuedWebVerification(BIZ_TOKEN, f"https://faceid.example/verify/{BIZ_TOKEN}")
     )
@@ -166,6 +168,8 @@ class FakeFaceId:
 
     def detect_reflect_liveness_and_compare(self, live_data: Resource, image: Resource) -> LivenessVerdict:
         self.calls.append((Action.DetectReflectLivenessAndCompare, {"live_data": live_data, "image": image}))
+        if self.verdict_error is not None:
+            raise self.verdict_error
         assert self.verdict is not None, "set FakeFaceId.verdict"
         return self.verdict
 

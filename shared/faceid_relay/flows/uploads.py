@@ -5,12 +5,17 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from faceid_relay.errors import (
+    ContentTooLarge,
     InvalidContent,
     InvalidRequest,
+    RelayError,
+    StorageUnavailable,
+    UnsupportedContentType,
     UploadNotFound,
     UploadNotReady,
     UploadRefused,
 )
+from faceid_relay.faceid import PROVIDER_ERRORS
 from faceid_relay.flows.hashing import hash_upload
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.models.records import (
@@ -40,6 +45,13 @@ FACEID_UPLOAD_NEXT_STEP = (
 RECORD_RETRY_SECONDS = 1
 # Hashing on first use may take what the function has left but this: the FaceID call after it needs time too.
 SECONDS_KEPT_FOR_THE_CALL = 15
+# Writing what the upload URL promises (an expectation record) touches the bucket.
+CREATE_UPLOAD_ERRORS: tuple[type[RelayError], ...] = (
+    ContentTooLarge,
+    UnsupportedContentType,
+    *PROVIDER_ERRORS,
+    StorageUnavailable,
+)
 
 
 def create_upload(
