@@ -16,9 +16,9 @@ from typing import TextIO
 from bench import coldstart, hashing, layer, limits, overhead
 from bench.cloud import BenchCloud, bench_cloud
 from bench.common import BUILD_DIR, Result, machine, markdown_table, progress
-from deploy.package import DEFAULT_SCF_PYTHON, SCF_PYTHONS, PackageReport, build_all
+from deploy.package import SCF_PYTHONS, PackageReport, build_all, default_scf_python
 
-BENCHES = ("P1", "P2", "P3", "P4", "P5", "P6")
+BENCHES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 
 
 def cloud_benches(
@@ -31,6 +31,7 @@ def cloud_benches(
         "P4": hashing.memory,
         "P5": lambda cloud: overhead.run(cloud, args.calls),
         "P6": limits.run,
+        "P7": hashing.first_use,
     }
 
 
@@ -42,7 +43,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--only", nargs="+", choices=BENCHES, default=BENCHES, help="run only these")
     parser.add_argument(
-        "--scf-python", choices=SCF_PYTHONS, default=DEFAULT_SCF_PYTHON, help="the SCF runtime's Python"
+        "--scf-python", choices=SCF_PYTHONS, default=default_scf_python(), help="the SCF runtime's Python"
     )
     parser.add_argument("--json", type=Path, default=BUILD_DIR / "bench.json", help="where the numbers go")
     args = parser.parse_args(argv)

@@ -1,8 +1,9 @@
 """Builds what each platform deploys: one dependency layer and one small zip per function, per runtime.
 
-SCF runs the layer with its runtime's Python (`--scf-python`, 3.10 by default, the last runtime the SCF API
-lists; 3.11 where the region offers it); Lambda runs python3.13. Binary wheels (pydantic_core) and bytecode
-are per CPython version, so each set is installed and byte-compiled by its own interpreter.
+SCF runs the layer with its runtime's Python (SCF_RUNTIME=Python3.10, the default and the last runtime the
+SCF API lists, or Python3.11 where the region offers it; or `--scf-python`); Lambda runs python3.13. Binary
+wheels (pydantic_core) and bytecode are per CPython version, so each set is installed and byte-compiled by
+its own interpreter.
 
 Layout: dist/scf/ and dist/lambda/ each hold layer.zip and <function>.zip. Lambda puts /opt/python on
 sys.path, so the Lambda layer keeps its files under python/; SCF unpacks layers to /opt and has /opt itself on
@@ -89,6 +90,12 @@ def scf_runtime(python: str = DEFAULT_SCF_PYTHON) -> Runtime:
 
 
 LAMBDA = Runtime("lambda", LAMBDA_PYTHON, "python/")
+
+
+def default_scf_python() -> str:
+    """The SCF runtime's Python from SCF_RUNTIME (`Python3.10` | `Python3.11`, as deploy/regions/<region>.env
+    set it for serverless.yml), else 3.10."""
+    return os.environ.get("SCF_RUNTIME", "").removeprefix("Python") or DEFAULT_SCF_PYTHON
 
 
 def runtimes(scf_python: str = DEFAULT_SCF_PYTHON) -> tuple[Runtime, ...]:
@@ -374,10 +381,11 @@ def _stage(
 
 
 def build_all(
-    scf_python: str = DEFAULT_SCF_PYTHON, build_dir: Path = BUILD_DIR, dist_dir: Path = DIST_DIR
+    scf_python: str | None = None, build_dir: Path = BUILD_DIR, dist_dir: Path = DIST_DIR
 ) -> dict[str, PackageReport]:
-    """Both platforms' artifacts, by platform name."""
-    return {runtime.platform: build(runtime, build_dir, dist_dir) for runtime in runtimes(scf_python)}
+    """Both platforms' artifacts, by platform name (SCF's Python by default from SCF_RUNTIME)."""
+    chosen = runtimes(scf_python or default_scf_python())
+    return {runtime.platform: build(runtime, build_dir, dist_dir) for runtime in chosen}
 
 
 def within_budget(artefact: Artefact) -> bool:
@@ -391,8 +399,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--scf-python",
         choices=SCF_PYTHONS,
-        default=os.environ.get("SCF_PYTHON") or DEFAULT_SCF_PYTHON,
-        help="the SCF runtime's Python (default: $SCF_PYTHON or %(default)s)",
+        default=default_scf_python(),
+        help="the SCF runtime's Python (default: from $SCF_RUNTIME, else 3.10)",
     )
     parser.add_argument("--build-dir", type=Path, default=BUILD_DIR, help="unzipped layers, caches")
     parser.add_argument("--dist-dir", type=Path, default=DIST_DIR, help="the zips")

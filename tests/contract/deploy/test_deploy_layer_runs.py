@@ -15,6 +15,7 @@ from qcloud_cos import CosConfig, CosS3Client
 
 from deploy.artifact import COMPILE_AUDIT, DEPLOYED_ENV, Unpacked, unpacked
 from deploy.package import PackageReport
+from faceid_relay.models.records import upload_expectation_key
 from localcloud import accounts
 from localcloud.stack import Stack, StackOptions
 
@@ -27,6 +28,7 @@ SAMPLE_UPLOADS = {
     "uploads/device-data/3f2b8c1e9a7d4e6f8b0c1d2e3f4a5b6c": b"\x00\x01device-data" * 64,
     "uploads/live-data/7a1c2e4b6d8f4a0c9e1b3d5f7a9c0e2b": b"\x00\x02live-data" * 64,
 }
+NOW = "2026-11-30T00:00:00Z"
 SAMPLE_BIZ_TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
 # Each platform's HTTP event shape (hash_on_upload has only the COS trigger's event).
 HTTP_SHAPES = {"scf": "scf-url", "lambda": "lambda-v2"}
@@ -63,7 +65,8 @@ json.dump({"answer": answer, "compiled": COMPILED}, open(out_path, "w"))
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def cloud(deployed: Unpacked, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A fresh local cloud for each platform's artifact: live data is single-use."""
     options = StackOptions(
         data_dir=tmp_path_factory.mktemp("cloud"),
         with_gateway=False,
@@ -81,7 +84,15 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         )
     )
     for key, data in SAMPLE_UPLOADS.items():
-        client.put_object(Bucket=stack.bucket, Key=key, Body=data)
+        content_type = (
+            "image/jpeg" if key.startswith("uploads/compare-image/") else "application/octet-stream"
+        )
+        # What POST /uploads would have promised for the key: hashing refuses an object without it.
+        promise = {"key": key, "size": len(data), "md5": None, "contentType": content_type, "createdAt": NOW}
+        client.put_object(
+            Bucket=stack.bucket, Key=upload_expectation_key(key), Body=json.dumps(promise).encode()
+        )
+        client.put_object(Bucket=stack.bucket, Key=key, Body=data, ContentType=content_type)
     yield stack
     stack.stop()
 
@@ -114,7 +125,7 @@ class Runs:
                 "PYTHONPATH": self.artifact.pythonpath(function),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 **DEPLOYED_ENV,
-                **self.cloud.function_env(),
+                **self.cloud.function_env(function),  # its own key and CAM policy
             },
             cwd=self.artifact.code_dir(function),
             capture_output=True,

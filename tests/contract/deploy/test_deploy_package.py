@@ -15,13 +15,14 @@ from deploy.package import (
     RELAY_PACKAGE,
     PackageError,
     PackageReport,
+    default_scf_python,
     find_interpreter,
     function_dirs,
     scf_runtime,
     write_zip,
 )
 
-PLATFORMS = {"lambda": ("python/", "313"), "scf": ("", "310")}
+PLATFORMS = {"lambda": "python/", "scf": ""}
 
 
 @pytest.fixture(params=PLATFORMS)
@@ -41,7 +42,7 @@ def names(path: Path) -> list[str]:
 
 
 def test_layer_keeps_only_the_faceid_part_of_the_tencentcloud_sdk(report, platform):
-    prefix = PLATFORMS[platform][0]
+    prefix = PLATFORMS[platform]
     entries = names(report.layer.path)
     assert all(entry.startswith(prefix) for entry in entries)
     sdk = {
@@ -58,10 +59,10 @@ def test_layer_is_within_its_size_budget(report):
     assert report.layer.unzipped_bytes <= LAYER_UNZIPPED_BUDGET, report.table()
 
 
-def test_every_module_ships_with_bytecode_for_its_runtime_only(report, platform):
+def test_every_module_ships_with_bytecode_for_its_runtime_only(report):
     """One .pyc per .py, for the platform's CPython version; no tests."""
     entries = names(report.layer.path)
-    tag = PLATFORMS[platform][1]
+    tag = report.runtime.python.replace(".", "")
     sources = {name for name in entries if name.endswith(".py")}
     compiled = {name for name in entries if name.endswith(".pyc")}
     expected = {
@@ -73,8 +74,8 @@ def test_every_module_ships_with_bytecode_for_its_runtime_only(report, platform)
     assert not [name for name in entries if "/tests/" in name]
 
 
-def test_every_function_zip_holds_its_folder_and_bytecode(report, platform):
-    tag = PLATFORMS[platform][1]
+def test_every_function_zip_holds_its_folder_and_bytecode(report):
+    tag = report.runtime.python.replace(".", "")
     for folder in function_dirs():
         entries = names(report[folder.name].path)
         files = [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
@@ -83,8 +84,10 @@ def test_every_function_zip_holds_its_folder_and_bytecode(report, platform):
         assert f"__pycache__/app.cpython-{tag}.pyc" in entries
 
 
-def test_scf_runtime_is_a_setting_with_two_documented_values():
+def test_scf_runtime_is_a_setting_with_two_documented_values(monkeypatch):
     assert scf_runtime().python == "3.10"
+    monkeypatch.setenv("SCF_RUNTIME", "Python3.11")
+    assert default_scf_python() == "3.11"
     assert scf_runtime("3.11").python == "3.11"
     with pytest.raises(PackageError, match=r"3\.12"):
         scf_runtime("3.12")
