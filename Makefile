@@ -116,7 +116,7 @@ scan: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --config-file deploy/checkov.yaml
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	@$(BIN)/python -m bench
 
 ## openapi: docs/openapi.json and docs/api.md from the functions' resolvers (tests/contract/api fails when stale)
 openapi: $(STAMP)

@@ -26,7 +26,7 @@ def cloud_benches(
 ) -> dict[str, Callable[[BenchCloud], Result]]:
     """The benchmarks that need the local cloud, in the order they run."""
     return {
-        "P2": lambda cloud: coldstart.run(cloud, artifacts, args.runs),
+        "P2": lambda cloud: coldstart.run(cloud, artifacts, args.runs, bytecode=not args.without_bytecode),
         "P3": hashing.throughput,
         "P4": hashing.memory,
         "P5": lambda cloud: overhead.run(cloud, args.calls),
@@ -44,6 +44,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", nargs="+", choices=BENCHES, default=BENCHES, help="run only these")
     parser.add_argument(
         "--scf-python", choices=SCF_PYTHONS, default=default_scf_python(), help="the SCF runtime's Python"
+    )
+    parser.add_argument(
+        "--without-bytecode",
+        action="store_true",
+        help="P2: run the artifacts without their .pyc (as the package shipped them before)",
     )
     parser.add_argument("--json", type=Path, default=BUILD_DIR / "bench.json", help="where the numbers go")
     args = parser.parse_args(argv)

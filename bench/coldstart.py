@@ -125,9 +125,12 @@ class Platform:
     def name(self) -> str:
         return self.artifact.report.runtime.platform
 
+    bytecode: bool = True
+
     @property
     def label(self) -> str:
-        return f"{self.name}, CPython {self.artifact.report.runtime.python}"
+        missing = "" if self.bytecode else ", no .pyc"
+        return f"{self.name}, CPython {self.artifact.report.runtime.python}{missing}"
 
 
 class ColdRunner:
@@ -201,14 +204,16 @@ def check(name: str, run: ColdRun, values: RealValues) -> None:
 def run_round(
     runner: ColdRunner, platform: Platform, values: RealValues, importtime: bool = False
 ) -> dict[str, ColdRun]:
-    """Every process of one platform once: the references, then each function; the functions that need a
-    BizToken get the one this round's token_issuance issued, after the user passed it on FaceID's page."""
+    """Every process of one platform once: the references, then each function, with fresh live data; the
+    functions that need a BizToken get the one this round's token_issuance issued, after the user passed it
+    on FaceID's page."""
 
     def spawn(job: Job, job_values: RealValues) -> None:
         runs[job.name] = runner.spawn(job, importtime)
         check(job.name, runs[job.name], job_values)
 
     runs: dict[str, ColdRun] = {}
+    values = replace(values, live_data_key=runner.cloud.fresh_live_data())
     spawn(resolver_job(platform), values)
     for call in NAIVE_CALLS:
         spawn(naive_job(platform, call, values), values)
@@ -295,27 +300,30 @@ def _clear(path: Path) -> None:
 
 
 @contextmanager
-def platforms(artifacts: Mapping[str, PackageReport]) -> Iterator[list[Platform]]:
+def platforms(artifacts: Mapping[str, PackageReport], bytecode: bool) -> Iterator[list[Platform]]:
     """Each platform's artifact unpacked read-only under .build/bench/p2, with its naive peer beside it."""
     root = BENCH_DIR / "p2"
     _clear(root)
     with ExitStack() as stack:
         found = []
         for name, report in artifacts.items():
-            artifact = stack.enter_context(unpacked(report, root / name / "artifact"))
+            artifact = stack.enter_context(unpacked(report, root / name / "artifact", bytecode=bytecode))
             code = root / name / "naive"
             code.mkdir(parents=True)
             shutil.copyfile(NAIVE_APP, code / "app.py")
-            found.append(Platform(artifact, naive.install(report), code))
+            found.append(Platform(artifact, naive.install(report), code, bytecode))
         yield found
     _clear(root)
 
 
-def run(cloud: BenchCloud, artifacts: Mapping[str, PackageReport], rounds: int) -> Result:
+def run(
+    cloud: BenchCloud, artifacts: Mapping[str, PackageReport], rounds: int, bytecode: bool = True
+) -> Result:
+    """`bytecode=False` measures the artifacts without their .pyc, as the package shipped them before."""
     values = cloud.real_values()
     runner = ColdRunner(cloud)
-    result = Result("P2", data={"rounds": rounds, "platforms": {}})
-    with platforms(artifacts) as found:
+    result = Result("P2", data={"rounds": rounds, "bytecode": bytecode, "platforms": {}})
+    with platforms(artifacts, bytecode) as found:
         progress("P2 cold start: warm-up round (page cache), discarded")
         for platform in found:
             run_round(runner, platform, values)

@@ -8,6 +8,7 @@ child is what keeps a run from writing bytecode, and the children count what the
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import zipfile
 from collections.abc import Iterator
@@ -61,8 +62,9 @@ def _set_writable(root: Path, writable: bool) -> None:
 
 
 @contextmanager
-def unpacked(report: PackageReport, destination: Path) -> Iterator[Unpacked]:
-    """Unzip `report`'s layer and function zips under `destination`, read-only while in use."""
+def unpacked(report: PackageReport, destination: Path, *, bytecode: bool = True) -> Iterator[Unpacked]:
+    """Unzip `report`'s layer and function zips under `destination`, read-only while in use; without
+    `bytecode`, the shipped .pyc are left out (the artifact as it was before it carried them)."""
     opt, code_root = destination / "opt", destination / "code"
     with zipfile.ZipFile(report.layer.path) as archive:
         archive.extractall(opt)
@@ -70,6 +72,9 @@ def unpacked(report: PackageReport, destination: Path) -> Iterator[Unpacked]:
         with zipfile.ZipFile(report[function.name].path) as archive:
             archive.extractall(code_root / function.name)
     layer_path = opt / report.runtime.layer_prefix.rstrip("/") if report.runtime.layer_prefix else opt
+    if not bytecode:
+        for cache in sorted(destination.rglob("__pycache__")):
+            shutil.rmtree(cache)
     _set_writable(destination, writable=False)
     try:
         yield Unpacked(report, layer_path, code_root)
