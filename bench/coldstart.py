@@ -282,7 +282,8 @@ def resolver_row(platform: Platform, figures: Mapping[str, Mapping[str, float]])
     resolver, reference = figures[RESOLVER], figures[naive_name("none")]
     return Row(
         "P2",
-        f"cold start, {reference_app.REFERENCE_NAME} alone ({platform.label})",
+        f"cold start, {reference_app.REFERENCE_NAME} alone "
+        f"({platform.name}, CPython {platform.artifact.report.runtime.python})",
         describe(resolver),
         f"naive peer (no call) {describe(reference)}",
         f"{times(ratio(resolver['total_ms'], reference['total_ms']))} "
