@@ -19,7 +19,7 @@ app = fn.app
     responses=documented_responses(None, "On to the returnUrl.", status=302),
 )
 def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Response[str]:
-    location = finish_verification(token, fn.settings, fn.storage, fn.faceid)
+    location = finish_verification(token, fn.settings, fn.storage, fn.faceid, fn.webhooks)
     return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")
 
 

@@ -12,7 +12,7 @@ app = fn.app
 
 @app.get("/verifications/<biz_token>", responses=documented_responses(VerificationResult, "The result."))
 def read_verification(biz_token: str) -> VerificationResult:
-    return read_verification_result(biz_token, fn.settings, fn.storage, fn.faceid)
+    return read_verification_result(biz_token, fn.settings, fn.storage, fn.faceid, fn.webhooks)
 
 
 handler = fn.handler

@@ -114,6 +114,27 @@ class UploadNotReady(RelayError):
     default_retry_after = 1
 
 
+class VerificationFinished(RelayError):
+    code = "VerificationFinished"
+    status = 409
+    message = "The verification is already finished; only a pending verification can be canceled."
+
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            f"The verification is already {status}; only a pending verification can be canceled. "
+            "Read its result with GET /verifications/{bizToken}."
+        )
+
+
+class VerificationPending(RelayError):
+    code = "VerificationPending"
+    status = 409
+    message = (
+        "The verification is still pending: cancel it first (POST /verifications/{bizToken}/cancel) "
+        "or wait for its result, then redact it."
+    )
+
+
 class ContentChanged(RelayError):
     # Seed FAQ "MD5 error": the bytes FaceID would download are not the bytes whose MD5 we hold.
     code = "ContentChanged"

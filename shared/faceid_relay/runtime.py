@@ -1,5 +1,6 @@
 """What every HTTP function builds once per cold start: settings (failing fast on a bad configuration),
-the bucket, the validating resolver behind the app token, and FaceID bound to the invocation's time."""
+the bucket, the validating resolver behind the app token, FaceID bound to the invocation's time, and the
+app's webhook receiver when one is configured."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from faceid_relay.models.rules import Action
 from faceid_relay.observability import logger
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
+from faceid_relay.webhooks import WebhookEndpoint
 
 APP_TOKEN_SCHEME = "appToken"  # noqa: S105 - the OpenAPI scheme name, not a secret
 
@@ -24,6 +26,7 @@ class HttpFunction:
     app: APIGatewayHttpResolver
     faceid: FaceId
     handler: Handler
+    webhooks: WebhookEndpoint | None
 
 
 def http_function(
@@ -46,5 +49,17 @@ def http_function(
         return app.lambda_context.get_remaining_time_in_millis() / 1000
 
     return HttpFunction(
-        settings, Storage(settings), app, FaceId(settings, remaining=remaining_seconds), handler
+        settings,
+        Storage(settings),
+        app,
+        FaceId(settings, remaining=remaining_seconds),
+        handler,
+        webhook_endpoint(settings),
     )
+
+
+def webhook_endpoint(settings: Settings) -> WebhookEndpoint | None:
+    """Where this deployment's webhook events go; None without RELAY_WEBHOOK_URL (no webhooks)."""
+    if settings.webhook_url is None:
+        return None
+    return WebhookEndpoint(settings.webhook_url, settings.webhook_secrets)

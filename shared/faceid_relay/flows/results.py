@@ -10,8 +10,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from faceid_relay.errors import VerificationNotFound
 from faceid_relay.faceid import WebVerificationOutcome
 from faceid_relay.flows.media import copy_provider_media
-from faceid_relay.flows.ports import Bucket, FaceIdApi
-from faceid_relay.models.records import FinalRecord, SessionRecord, final_key, result_media_key, session_key
+from faceid_relay.flows.outbox import final_event, publish
+from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver
+from faceid_relay.models.records import (
+    FinalRecord,
+    RedactionRecord,
+    SessionRecord,
+    final_key,
+    redaction_key,
+    result_media_key,
+    session_key,
+)
 from faceid_relay.models.responses import StoredMedia, StoredMediaLink, VerificationResult
 from faceid_relay.models.rules import validate_biz_token
 from faceid_relay.observability import metrics
@@ -21,24 +30,45 @@ MAX_MEDIA_BYTES = 32 * 1024 * 1024
 MEDIA_FILES = {"bestFrame": ("best-frame.jpg", "image/jpeg"), "video": ("video.mp4", "video/mp4")}
 
 
-def finish_verification(raw_token: str, settings: Settings, storage: Bucket, faceid: FaceIdApi) -> str:
+def finish_verification(
+    raw_token: str,
+    settings: Settings,
+    storage: Bucket,
+    faceid: FaceIdApi,
+    webhooks: WebhookReceiver | None = None,
+) -> str:
     """The callback: where to send the browser. Only a token we issued is accepted, the result is
     fetched once per token and stored before the session is marked final; the redirect goes to the
     returnUrl fixed at issuance, never to anything the request names."""
-    session = _session(raw_token, storage)
-    final = _finalize(session, settings, storage, faceid)
+    session = read_session(raw_token, storage)
+    final = finalize_verification(session, settings, storage, faceid, webhooks)
     return return_location(session, final.status if final is not None else "pending")
 
 
 def read_verification_result(
-    raw_token: str, settings: Settings, storage: Bucket, faceid: FaceIdApi
+    raw_token: str,
+    settings: Settings,
+    storage: Bucket,
+    faceid: FaceIdApi,
+    webhooks: WebhookReceiver | None = None,
 ) -> VerificationResult:
     """The truth for the app backend. A session whose user never came back is finalized here too, so
     the result is kept even when the browser was closed before the redirect."""
-    session = _session(raw_token, storage)
-    final = _finalize(session, settings, storage, faceid)
+    session = read_session(raw_token, storage)
+    final = finalize_verification(session, settings, storage, faceid, webhooks)
     if final is None:
         return VerificationResult.pending(session)
+    return stored_result(session, final, settings, storage)
+
+
+def stored_result(
+    session: SessionRecord, final: FinalRecord, settings: Settings, storage: Bucket
+) -> VerificationResult:
+    """A final verification as the API answers it: its media as short-lived links, or, once redacted,
+    nothing about the person."""
+    redaction = storage.read_json(redaction_key(session.biz_token))
+    if redaction is not None:
+        return VerificationResult.redacted(session, final, RedactionRecord.model_validate(redaction))
     expires_at = datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl)
     media = {
         name: StoredMediaLink(
@@ -61,7 +91,7 @@ def return_location(session: SessionRecord, status: str) -> str:
     return f"{url}{separator}{urlencode(outcome)}{hash_mark}{fragment}"
 
 
-def _session(raw_token: str, storage: Bucket) -> SessionRecord:
+def read_session(raw_token: str, storage: Bucket) -> SessionRecord:
     token = validate_biz_token(raw_token)
     stored = storage.read_json(session_key(token))
     if stored is None:
@@ -69,11 +99,16 @@ def _session(raw_token: str, storage: Bucket) -> SessionRecord:
     return SessionRecord.model_validate(stored)
 
 
-def _finalize(
-    session: SessionRecord, settings: Settings, storage: Bucket, faceid: FaceIdApi
+def finalize_verification(
+    session: SessionRecord,
+    settings: Settings,
+    storage: Bucket,
+    faceid: FaceIdApi,
+    webhooks: WebhookReceiver | None = None,
 ) -> FinalRecord | None:
     """The final record, creating it at most once; None while the user has not finished. Concurrent
-    finishers race on a create-once write: the loser answers with the winner's record."""
+    finishers (callback, read, sweeper, cancel) race on a create-once write: the loser answers with the
+    winner's record; the winner publishes the webhook event."""
     existing = storage.read_json(final_key(session.biz_token))
     if existing is not None:
         return FinalRecord.model_validate(existing)
@@ -91,10 +126,16 @@ def _finalize(
         finalized_at=datetime.now(timezone.utc),
     )
     if not storage.create_json(final_key(session.biz_token), final.model_dump(mode="json")):
-        return FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
+        winner = FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
+        if winner.status == "canceled":
+            # Canceled while we fetched: what we copied belongs to no result, keep nothing of the person.
+            for media in final.media.values():
+                storage.delete(media.key)
+        return winner
     metrics.add_metric(name=f"Verifications{final.status.capitalize()}", unit=MetricUnit.Count, value=1)
     if settings.delete_compare_image and session.compare_image_key:
         storage.delete(session.compare_image_key)
+    publish(final_event(session, final), storage, webhooks)
     return final
 
 

@@ -10,9 +10,9 @@ from pydantic.alias_generators import to_camel
 from faceid_relay.models.rules import BizToken, Md5Hex
 
 if TYPE_CHECKING:
-    from faceid_relay.models.records import FinalRecord, SessionRecord
+    from faceid_relay.models.records import FinalRecord, RedactionRecord, SessionRecord
 
-VerificationStatus = Literal["pending", "passed", "failed", "expired"]
+VerificationStatus = Literal["pending", "passed", "failed", "expired", "canceled"]
 
 
 class ApiResponse(BaseModel):
@@ -133,18 +133,32 @@ class VerificationResult(ApiResponse):
 
     biz_token: BizToken = Field(description="FaceID's BizToken.")
     status: VerificationStatus = Field(
-        description="pending until the user finishes; then passed, failed, or expired (not finished in time)."
+        description=(
+            "pending until the user finishes; then passed, failed, expired (not finished in time), or "
+            "canceled (POST /verifications/{bizToken}/cancel). Kept when the verification is redacted."
+        )
     )
     reference: str | None = Field(description="Your reference, as given when the verification was issued.")
     error_code: int | None = Field(description="FaceID's final code (0 = passed); null while pending.")
     error_message: str | None = Field(description="FaceID's message for errorCode.")
-    similarity: float | None = Field(description="Similarity 0-100 of the last attempt.")
-    attempts: list[Attempt] = Field(description="Every attempt the user made, oldest first.")
-    media: dict[str, StoredMediaLink] = Field(
-        description="Stored media of the last attempt by name (bestFrame, video), as short-lived links."
+    similarity: float | None = Field(
+        description="Similarity 0-100 of the last attempt; null while pending and once redacted."
+    )
+    attempts: list[Attempt] | None = Field(
+        description="Every attempt the user made, oldest first; null once redacted."
+    )
+    media: dict[str, StoredMediaLink] | None = Field(
+        description=(
+            "Stored media of the last attempt by name (bestFrame, video), as short-lived links; null once "
+            "redacted."
+        )
     )
     created_at: datetime = Field(description="When the verification was issued (UTC).")
     finalized_at: datetime | None = Field(description="When the result was stored (UTC); null while pending.")
+    redacted_at: datetime | None = Field(
+        default=None,
+        description="When its personal data was erased (POST /verifications/{bizToken}/redact); else null.",
+    )
 
     @classmethod
     def pending(cls, session: "SessionRecord") -> "VerificationResult":
@@ -178,4 +192,23 @@ class VerificationResult(ApiResponse):
             media=media,
             created_at=session.created_at,
             finalized_at=final.finalized_at,
+        )
+
+    @classmethod
+    def redacted(
+        cls, session: "SessionRecord", final: "FinalRecord", redaction: "RedactionRecord"
+    ) -> "VerificationResult":
+        """Erased: the status and the app's reference stay, everything about the person is null."""
+        return cls(
+            biz_token=session.biz_token,
+            status=final.status,
+            reference=session.reference,
+            error_code=final.error_code,
+            error_message=final.error_message,
+            similarity=None,
+            attempts=None,
+            media=None,
+            created_at=session.created_at,
+            finalized_at=final.finalized_at,
+            redacted_at=redaction.redacted_at,
         )
