@@ -117,21 +117,23 @@ class UploadNotReady(RelayError):
 class VerificationFinished(RelayError):
     code = "VerificationFinished"
     status = 409
-    message = "The verification is already finished; only a pending verification can be canceled."
+    message = (
+        "The verification is already finished; only a pending verification can be canceled. "
+        "Read its result with GET /verifications/{bizToken}."
+    )
 
-    def __init__(self, status: str) -> None:
-        super().__init__(
-            f"The verification is already {status}; only a pending verification can be canceled. "
-            "Read its result with GET /verifications/{bizToken}."
-        )
+    @classmethod
+    def named(cls, status: str) -> "VerificationFinished":
+        """The error naming the status the verification has."""
+        return cls(cls.message.replace("already finished", f"already {status}"))
 
 
 class VerificationPending(RelayError):
     code = "VerificationPending"
     status = 409
     message = (
-        "The verification is still pending: cancel it first (POST /verifications/{bizToken}/cancel) "
-        "or wait for its result, then redact it."
+        "The verification is still pending, and only a finished one can be redacted. "
+        "Cancel it first (POST /verifications/{bizToken}/cancel) or wait for its result."
     )
 
 

@@ -19,6 +19,8 @@ PROMISED_STATUS = {
     "UploadNotFound": 404,
     "VerificationNotFound": 404,
     "UploadNotReady": 409,
+    "VerificationFinished": 409,
+    "VerificationPending": 409,
     "ContentChanged": 409,
     "VerificationExpired": 410,
     "ContentTooLarge": 413,
@@ -36,6 +38,8 @@ PROMISED_STATUS = {
 }
 # Verbs the last sentence of a message may start with: it must be an instruction.
 INSTRUCTIONS = {
+    "Read",
+    "Cancel",
     "Fix",
     "Upload",
     "Pass",

@@ -59,7 +59,7 @@ def cancel_verification(
     else:
         final = FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
         if final.status != "canceled":
-            raise VerificationFinished(final.status)
+            raise VerificationFinished.named(final.status)
     return stored_result(session, final, settings, storage)
 
 
