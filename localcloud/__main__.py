@@ -25,6 +25,17 @@ def parse_args(argv: list[str]) -> StackOptions:
     parser.add_argument(
         "--with-functions", action="store_true", help="also serve the functions and the demo (gateway)"
     )
+    parser.add_argument(
+        "--webhook-url",
+        help="where the functions send webhooks (default: the local receiver at <gateway>/_webhooks, "
+        "whose log lines show each delivery and signature check)",
+    )
+    parser.add_argument(
+        "--sweep-every",
+        type=float,
+        default=60,
+        help="seconds between sweeper runs, as the SCF timer trigger / SAM Schedule would (0: never)",
+    )
     args = parser.parse_args(argv)
     return StackOptions(
         region=args.region,
@@ -36,6 +47,8 @@ def parse_args(argv: list[str]) -> StackOptions:
         gateway_port=args.gateway_port,
         notification_deliveries=args.deliveries,
         with_gateway=args.with_functions,
+        webhook_url=args.webhook_url,
+        sweep_every=args.sweep_every,
     )
 
 

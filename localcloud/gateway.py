@@ -48,9 +48,11 @@ ROUTES: tuple[FunctionRoute, ...] = (
     FunctionRoute("POST", "/liveness-comparisons", "liveness_compare"),
     FunctionRoute("POST", "/verifications", "token_issuance"),
     FunctionRoute("GET", "/verifications/{bizToken}", "result_read"),
+    FunctionRoute("POST", "/verifications/{bizToken}/cancel", "verification_lifecycle"),
+    FunctionRoute("POST", "/verifications/{bizToken}/redact", "verification_lifecycle"),
     FunctionRoute("GET", "/callback", "redirect_callback"),
 )
-EVENT_FUNCTIONS: tuple[str, ...] = ("hash_on_upload",)
+EVENT_FUNCTIONS: tuple[str, ...] = ("hash_on_upload", "lifecycle_sweeper")
 
 
 def load_handler(function: str) -> Handler:
