@@ -36,6 +36,8 @@ def test_default_retention():
         "sessions/": 30,
         "idempotency/": 30,
         "results/": 30,
+        "webhooks/": 4,
+        "open-verifications/": 4,
     }
     aborts = [rule for rule in configuration["Rule"] if "AbortIncompleteMultipartUpload" in rule]
     assert aborts == [
