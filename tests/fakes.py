@@ -26,7 +26,7 @@ from faceid_relay.faceid import (
 from faceid_relay.models.records import UploadRecord, upload_record_key
 from faceid_relay.models.rules import Action, ApiFlavor, sniff_content_kind
 from faceid_relay.settings import Settings
-from faceid_relay.storage import ObjectDigest
+from faceid_relay.storage import ObjectDigest, ObjectHead
 from faceid_relay.webhooks import DeliveryResult
 
 BUCKET = "faceid-relay-singapore-1250000000"
@@ -93,7 +93,7 @@ class FakeBucket:
     def presign_download_for_client(self, key: str, ttl: int) -> str:
         return f"{BUCKET_URL}/{key}?for=client&ttl={ttl}&sign=fake"
 
-    def digest(self, key: str, sniff_bytes: int = 64) -> ObjectDigest | None:
+    def digest(self, key: str, sniff_bytes: int = 64, deadline: float | None = None) -> ObjectDigest | None:
         item = self.objects.get(key)
         if item is None:
             return None
@@ -101,9 +101,12 @@ class FakeBucket:
             item.etag, len(item.data), md5_of(item.data), item.data[:sniff_bytes], item.content_type
         )
 
-    def etag(self, key: str) -> str | None:
+    def head(self, key: str) -> ObjectHead | None:
         item = self.objects.get(key)
-        return None if item is None else item.etag
+        return None if item is None else ObjectHead(item.etag, len(item.data))
+
+    def remaining_seconds(self) -> float:
+        return 30.0
 
     def fetch_url(self, url: str, max_bytes: int) -> bytes:
         data = self.remote.get(url)

@@ -4,16 +4,17 @@ Thin on purpose: the rules live in signing, store, cors and notifications; this 
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, quote, unquote
 
 import anyio
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from localcloud.accounts import KeyPair
 from localcloud.clock import Clock
 
-from . import cors, xmlio
+from . import cors, lifecycle, xmlio
 from .config import BucketConfig, CosEmulatorConfig
 from .errors import (
     CosError,
@@ -21,10 +22,12 @@ from .errors import (
     InjectedFaultError,
     InvalidArgumentError,
     InvalidRangeError,
+    NoSuchLifecycleConfigurationError,
     NotImplementedByEmulatorError,
 )
 from .faults import FaultInjector
 from .notifications import NotificationDispatcher, ObjectCreated
+from .policy import authorize, cos_resource
 from .signing import authenticate
 from .store import (
     ObjectAttributes,
@@ -65,6 +68,10 @@ RESPONSE_OVERRIDES = {
 COPY_SOURCE = re.compile(
     r"^(?:https?://)?(?P<bucket>[^./]+)\.cos\.(?P<region>[^./]+)\.(?:myqcloud\.com|tencentcos\.cn)/(?P<key>[^?]+)"
 )
+# Server-side encryption a writer may ask for: SSE-COS and SSE-KMS (COS "Server-Side Encryption Overview");
+# SSE-C uses its own x-cos-server-side-encryption-customer-* headers, not emulated.
+SSE_HEADER = "x-cos-server-side-encryption"
+SSE_ALGORITHMS = ("AES256", "cos/kms")
 # GET Bucket returns at most 1000 keys per page (COS GET Bucket, max-keys).
 MAX_KEYS = 1000
 BYTE_RANGE = re.compile(r"^bytes=(?P<start>\d*)-(?P<end>\d*)$")
@@ -79,6 +86,7 @@ class CosEmulator:
     store: ObjectStore
     notifications: NotificationDispatcher
     faults: FaultInjector
+    lifecycle_days: dict[str, int] = field(default_factory=dict)  # the last day each bucket's rules ran
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ class ObjectCall:
     bucket: BucketConfig
     key: str
     request_id: str
+    principal: KeyPair | None = None  # the key pair that signed the request, once authenticated
 
     @property
     def store(self) -> ObjectStore:
@@ -103,6 +112,12 @@ class ObjectCall:
 
     def base_headers(self) -> Headers:
         return [("x-cos-request-id", self.request_id)]
+
+    def authorize(self, action: str, bucket: BucketConfig | None = None, key: str | None = None) -> None:
+        """AccessDenied unless the signing key's policy allows `action` on this object (or another)."""
+        bucket = bucket or self.bucket
+        policy = self.principal.policy if self.principal is not None else None
+        authorize(policy, action, cos_resource(bucket.region, bucket.name, self.key if key is None else key))
 
     def published(self, event: str, stored: StoredObject) -> None:
         client = self.request.client
@@ -128,10 +143,17 @@ Operation = Callable[[ObjectCall], Awaitable[Response]]
 # ---- request → stored attributes -------------------------------------------------------------------
 
 
+def encryption(value: str | None) -> str | None:
+    if value is not None and value not in SSE_ALGORITHMS:
+        raise InvalidArgumentError(f"{SSE_HEADER} must be one of {', '.join(SSE_ALGORITHMS)}.")
+    return value
+
+
 def attributes_from_request(request: Request) -> ObjectAttributes:
-    """Content-Type, the stored standard headers, x-cos-meta-* and x-cos-tagging ("k=v&k2=v2")."""
+    """Content-Type, the stored standard headers, x-cos-meta-*, x-cos-tagging ("k=v&k2=v2") and SSE."""
     tagging = request.headers.get("x-cos-tagging")
     return ObjectAttributes(
+        encryption=encryption(request.headers.get(SSE_HEADER)),
         content_type=request.headers.get("content-type"),
         headers={name: value for name in STORED_HEADERS if (value := header_text(request, name)) is not None},
         meta={
@@ -157,7 +179,12 @@ def object_headers(stored: StoredObject) -> Headers:
     ]
     if attributes.tags:
         headers.append(("x-cos-tagging-count", str(len(attributes.tags))))
-    return headers
+    return headers + encryption_headers(stored)
+
+
+def encryption_headers(stored: StoredObject) -> Headers:
+    encrypted = stored.attributes.encryption
+    return [(SSE_HEADER, encrypted)] if encrypted else []
 
 
 def with_overrides(headers: Headers, call: ObjectCall) -> Headers:
@@ -225,7 +252,12 @@ async def put_object(call: ObjectCall) -> Response:
             forbid_overwrite=header_true(request, "x-cos-forbid-overwrite"),
         )
     call.published("Put", stored)
-    headers = [*call.base_headers(), ("ETag", stored.etag), ("x-cos-hash-crc64ecma", str(stored.crc64))]
+    headers = [
+        *call.base_headers(),
+        ("ETag", stored.etag),
+        ("x-cos-hash-crc64ecma", str(stored.crc64)),
+        *encryption_headers(stored),
+    ]
     return cos_response(200, headers)
 
 
@@ -268,10 +300,13 @@ def copy_source(call: ObjectCall, value: str) -> tuple[BucketConfig, str]:
 async def copy_object(call: ObjectCall) -> Response:
     request = call.request
     source_bucket, source_key = copy_source(call, request.headers["x-cos-copy-source"])
+    call.authorize("GetObject", source_bucket, source_key)
     replaced = (request.headers.get("x-cos-metadata-directive") or "Copy").lower() == "replaced"
     new_attributes = attributes_from_request(request) if replaced else None
     source, handle = call.store.open(source_bucket.name, source_key)
     attributes = source.attributes if new_attributes is None else new_attributes
+    # The copy is encrypted as this request asks, whatever the source was (COS PUT Object - Copy).
+    attributes = replace(attributes, encryption=encryption(request.headers.get(SSE_HEADER)))
     body = await anyio.to_thread.run_sync(call.store.copy_into, call.bucket.name, handle)
     stored = call.store.commit(
         call.bucket.name,
@@ -283,7 +318,8 @@ async def copy_object(call: ObjectCall) -> Response:
     )
     call.published("Copy", stored)
     body_xml = xmlio.copy_result(stored.etag, stored.last_modified, stored.crc64)
-    return cos_response(200, [*call.base_headers(), ("Content-Type", "application/xml")], body_xml)
+    headers = [*call.base_headers(), ("Content-Type", "application/xml"), *encryption_headers(stored)]
+    return cos_response(200, headers, body_xml)
 
 
 # ---- tagging ---------------------------------------------------------------------------------------
@@ -383,6 +419,26 @@ async def list_objects(call: ObjectCall) -> Response:
     return xml_response(call, xmlio.object_listing(call.bucket.name, query, page))
 
 
+async def put_lifecycle(call: ObjectCall) -> Response:
+    body = await call.request.body()
+    parse_content_md5(call.request.headers.get("content-md5"))
+    lifecycle.parse_lifecycle(body)
+    call.store.put_lifecycle(call.bucket.name, body)
+    return cos_response(200, call.base_headers())
+
+
+async def get_lifecycle(call: ObjectCall) -> Response:
+    stored = call.store.lifecycle(call.bucket.name)
+    if stored is None:
+        raise NoSuchLifecycleConfigurationError()
+    return xml_response(call, stored)
+
+
+async def delete_lifecycle(call: ObjectCall) -> Response:
+    call.store.put_lifecycle(call.bucket.name, None)
+    return cos_response(204, call.base_headers())
+
+
 async def list_uploads(call: ObjectCall) -> Response:
     prefix = call.param("prefix") or ""
     uploads = call.store.list_uploads(call.bucket.name, prefix)
@@ -401,6 +457,9 @@ def choose_operation(call: ObjectCall) -> Operation:
     """Which COS API a request is: method, key or bucket, and the sub-resource in its query."""
     method, has = call.request.method, call.has_param
     if not call.key:
+        if has("lifecycle"):
+            lifecycle_operations = {"PUT": put_lifecycle, "GET": get_lifecycle, "DELETE": delete_lifecycle}
+            return lifecycle_operations.get(method, not_implemented)
         bucket_operations: dict[tuple[str, bool], Operation] = {
             ("HEAD", False): head_bucket,
             ("GET", False): list_objects,
@@ -430,7 +489,43 @@ def choose_operation(call: ObjectCall) -> Operation:
     return operations.get((method, sub_resource), not_implemented)
 
 
+# CAM action each operation needs on its object (or on the bucket, for bucket operations); COS names them
+# after the API (CAM "COS API authorization policies"). A copy also needs GetObject on its source.
+OPERATION_ACTIONS: dict[Operation, str] = {
+    put_object: "PutObject",
+    copy_object: "PutObject",
+    get_object: "GetObject",
+    head_object: "HeadObject",
+    delete_object: "DeleteObject",
+    put_tagging: "PutObjectTagging",
+    get_tagging: "GetObjectTagging",
+    delete_tagging: "DeleteObjectTagging",
+    initiate_multipart: "InitiateMultipartUpload",
+    upload_part: "UploadPart",
+    complete_multipart: "CompleteMultipartUpload",
+    abort_multipart: "AbortMultipartUpload",
+    list_parts: "ListParts",
+    head_bucket: "HeadBucket",
+    list_objects: "GetBucket",
+    list_uploads: "ListMultipartUploads",
+    put_lifecycle: "PutBucketLifecycle",
+    get_lifecycle: "GetBucketLifecycle",
+    delete_lifecycle: "DeleteBucketLifecycle",
+}
+
+
 # ---- the endpoint ----------------------------------------------------------------------------------
+
+
+def run_lifecycle(emulator: CosEmulator, bucket: BucketConfig) -> None:
+    """COS runs lifecycle rules once a day: here, at a bucket's first request of each emulator-clock day."""
+    today = lifecycle.day_of(emulator.clock.now())
+    if emulator.lifecycle_days.get(bucket.name) == today:
+        return
+    emulator.lifecycle_days[bucket.name] = today
+    stored = emulator.store.lifecycle(bucket.name)
+    if stored is not None:
+        emulator.store.apply_lifecycle(bucket.name, lifecycle.parse_lifecycle(stored))
 
 
 def resource_of(request: Request) -> str:
@@ -457,10 +552,15 @@ async def answer(emulator: CosEmulator, request: Request, bucket: BucketConfig, 
             request.headers.get("access-control-request-headers"),
         )
         return cos_response(200, [("x-cos-request-id", request_id), *headers])
+    run_lifecycle(emulator, bucket)
     call = ObjectCall(emulator, request, bucket, key, request_id)
     await apply_fault(emulator, request.method, key)
-    authenticate(signed_request(request, key), emulator.config.keys, emulator.clock.now())
-    return await choose_operation(call)(call)
+    principal = authenticate(signed_request(request, key), emulator.config.keys, emulator.clock.now())
+    call = replace(call, principal=principal)
+    operation = choose_operation(call)
+    if operation in OPERATION_ACTIONS:
+        call.authorize(OPERATION_ACTIONS[operation])
+    return await operation(call)
 
 
 async def cos_endpoint(request: Request) -> Response:

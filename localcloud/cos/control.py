@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from localcloud.errors import ClockAdvance, invalid_control_request
 
-from .api import CosEmulator
+from .api import CosEmulator, run_lifecycle
 from .faults import Fault
 
 
@@ -26,9 +26,12 @@ async def advance_clock(request: Request) -> JSONResponse:
         body = ClockAdvance.model_validate_json(await request.body())
     except ValidationError as error:
         return invalid_control_request(error)
-    clock = emulator_of(request).clock
-    clock.advance(body.advance)
-    return JSONResponse({"now": clock.now()})
+    emulator = emulator_of(request)
+    emulator.clock.advance(body.advance)
+    # COS's daily lifecycle run, for every day the clock entered (objects a rule expired are gone now).
+    for bucket in emulator.config.buckets:
+        run_lifecycle(emulator, bucket)
+    return JSONResponse({"now": emulator.clock.now()})
 
 
 async def add_fault(request: Request) -> JSONResponse:

@@ -158,6 +158,12 @@ class InvalidPartOrderError(CosError):
     message = "The list of parts was not in ascending order."
 
 
+class NoSuchLifecycleConfigurationError(CosError):
+    code = "NoSuchLifecycleConfiguration"
+    status = 404
+    message = "The lifecycle configuration does not exist."
+
+
 class InvalidRangeError(CosError):
     code = "InvalidRange"
     status = 416

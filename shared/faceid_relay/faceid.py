@@ -71,6 +71,9 @@ RATE_LIMIT_CODES = frozenset({"RequestLimitExceeded", "FailedOperation.RequestLi
 REQUEST_TIMEOUT_SECONDS = 15
 BACKOFF_BASE_SECONDS = 0.2
 BACKOFF_CAP_SECONDS = 2.0
+# Jitter from the OS on every draw: Lambda SnapStart resumes many environments from one snapshot, and the
+# `random` module's generator, seeded at import, would give them all the same "random" delays.
+BACKOFF_JITTER = random.SystemRandom()
 # A retry starts only if a whole call still fits in the function's time, so the caller gets our 429
 # rather than the platform's timeout.
 SECONDS_NEEDED_FOR_A_RETRY = REQUEST_TIMEOUT_SECONDS + 1.0
@@ -348,9 +351,7 @@ class FaceId:
             except TencentCloudSDKException as error:
                 if not isinstance(provider_error(error), RateLimited):
                     raise
-                delay = random.uniform(  # noqa: S311 - backoff jitter, not a secret
-                    0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
-                )
+                delay = BACKOFF_JITTER.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
                 if self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
                     raise
                 metrics.add_metric(name="ProviderRateLimitRetries", unit=MetricUnit.Count, value=1)

@@ -10,7 +10,8 @@ Redact, in this order, each step safe to repeat:
 2. the copied media: everything under results/<BizToken>/ (also what a callback that lost to a cancel
    copied);
 3. the compare image under uploads/ (if still there);
-4. the upload records of that image: last, because they point at it, never the other way round;
+4. the upload records of that image and what its upload URL was issued for: last, because they point at
+   it, never the other way round;
 5. the verification.redacted event, so the event means "done".
 A failure anywhere leaves the record in place; repeating the call redoes every deletion (deleting what is
 gone is not an error) and answers the same."""
@@ -27,6 +28,7 @@ from faceid_relay.models.records import (
     RedactionRecord,
     final_key,
     redaction_key,
+    upload_expectation_key,
     upload_records_prefix,
 )
 from faceid_relay.models.responses import VerificationResult
@@ -80,7 +82,7 @@ def redact_verification(
             *storage.list_keys(f"{RESULTS_PREFIX}{session.biz_token}/", limit=MAX_LISTED),
             *([image] if image else []),
         ],
-        upload_record_prefixes=[upload_records_prefix(image)] if image else [],
+        upload_record_prefixes=[upload_records_prefix(image), upload_expectation_key(image)] if image else [],
     )
     storage.create_json(redaction_key(session.biz_token), planned.model_dump(mode="json"))
     redaction = RedactionRecord.model_validate(storage.read_json(redaction_key(session.biz_token)))
