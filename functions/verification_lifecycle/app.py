@@ -1,30 +1,56 @@
 """POST /verifications/{bizToken}/cancel and /redact — the app backend stops a pending verification, or
-erases what identifies the person once it is over. Its own function: the only one allowed to delete
-results, and it calls no FaceID action."""
+erases what identifies the person once it is over. A function of its own: the one allowed to redact
+(delete results, compare images and their records), and it calls no FaceID action."""
 
-from faceid_relay.flows.lifecycle import cancel_verification, redact_verification
-from faceid_relay.http_api import documented_responses
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from faceid_relay.flows.lifecycle import (
+    CANCEL_ERRORS,
+    REDACT_ERRORS,
+    cancel_verification,
+    redact_verification,
+)
+from faceid_relay.flows.ports import Bucket, WebhookReceiver
+from faceid_relay.http_api import PATH_ERRORS
 from faceid_relay.models.responses import VerificationResult
 from faceid_relay.runtime import http_function
 
 fn = http_function()
 app = fn.app
+BizTokenPath = Annotated[
+    str, Path(alias="bizToken", max_length=64, description="The bizToken POST /verifications returned.")
+]
 
 
 @app.post(
-    "/verifications/<biz_token>/cancel",
-    responses=documented_responses(VerificationResult, "Canceled (also when it already was)."),
+    "/verifications/<bizToken>/cancel",
+    responses=fn.responses(
+        VerificationResult, "Canceled (also when it already was).", errors=(*PATH_ERRORS, *CANCEL_ERRORS)
+    ),
 )
-def cancel(biz_token: str) -> VerificationResult:
-    return cancel_verification(biz_token, fn.settings, fn.storage, fn.webhooks)
+def cancel(
+    biz_token: BizTokenPath,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    webhooks: Annotated[WebhookReceiver | None, Depends(fn.webhook_receiver)],
+) -> VerificationResult:
+    return cancel_verification(biz_token, fn.settings, storage, webhooks)
 
 
 @app.post(
-    "/verifications/<biz_token>/redact",
-    responses=documented_responses(VerificationResult, "Redacted (also when it already was)."),
+    "/verifications/<bizToken>/redact",
+    responses=fn.responses(
+        VerificationResult, "Redacted (also when it already was).", errors=(*PATH_ERRORS, *REDACT_ERRORS)
+    ),
 )
-def redact(biz_token: str) -> VerificationResult:
-    return redact_verification(biz_token, fn.settings, fn.storage, fn.webhooks)
+def redact(
+    biz_token: BizTokenPath,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    webhooks: Annotated[WebhookReceiver | None, Depends(fn.webhook_receiver)],
+) -> VerificationResult:
+    return redact_verification(biz_token, fn.settings, storage, webhooks)
 
 
 handler = fn.handler

@@ -18,7 +18,13 @@ gone is not an error) and answers the same."""
 
 from datetime import datetime, timezone
 
-from faceid_relay.errors import VerificationFinished, VerificationPending
+from faceid_relay.errors import (
+    InvalidToken,
+    RelayError,
+    VerificationFinished,
+    VerificationNotFound,
+    VerificationPending,
+)
 from faceid_relay.flows.outbox import final_event, publish, verification_event
 from faceid_relay.flows.ports import Bucket, WebhookReceiver
 from faceid_relay.flows.results import read_session, stored_result
@@ -34,9 +40,22 @@ from faceid_relay.models.records import (
 from faceid_relay.models.responses import VerificationResult
 from faceid_relay.observability import logger
 from faceid_relay.settings import Settings
+from faceid_relay.storage import STORAGE_ERRORS
 
 # An upload has one record per version; a handful at most.
 MAX_LISTED = 1000
+CANCEL_ERRORS: tuple[type[RelayError], ...] = (
+    InvalidToken,
+    VerificationNotFound,
+    VerificationFinished,
+    *STORAGE_ERRORS,
+)
+REDACT_ERRORS: tuple[type[RelayError], ...] = (
+    InvalidToken,
+    VerificationNotFound,
+    VerificationPending,
+    *STORAGE_ERRORS,
+)
 
 
 def cancel_verification(
