@@ -53,6 +53,7 @@ ROUTES: tuple[FunctionRoute, ...] = (
     FunctionRoute("GET", "/verifications/{bizToken}", "result_read"),
     FunctionRoute("POST", "/verifications/{bizToken}/cancel", "verification_lifecycle"),
     FunctionRoute("POST", "/verifications/{bizToken}/redact", "verification_lifecycle"),
+    FunctionRoute("POST", "/liveness-comparisons/{id}/redact", "verification_lifecycle"),
     FunctionRoute("GET", "/callback", "redirect_callback"),
 )
 EVENT_FUNCTIONS: tuple[str, ...] = ("hash_on_upload", "lifecycle_sweeper")

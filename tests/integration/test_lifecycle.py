@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.integration.relay import Relay, photo
+from tests.integration.relay import Relay, binary_blob, photo
 
 VARIANTS = [
     ("scf-url", "live"),
@@ -234,3 +234,27 @@ def test_the_receiver_logs_deliveries_and_signature_checks_and_nothing_personal(
     assert "[webhook-receiver] webhook signature invalid: no signature matches" in log
     assert '"message":"webhook delivered"' in log
     assert "order-log-7f3e" not in log, "the app's reference is not logged"
+
+
+def test_a_redacted_liveness_comparison_reads_without_the_person(relay: Relay) -> None:
+    live = relay.upload("live-data", binary_blob(), "application/octet-stream")
+    image = relay.upload("compare-image", photo(), "image/jpeg")
+    made = relay.wait_for_record(
+        lambda: relay.post(
+            "/liveness-comparisons", {"liveDataKey": live, "imageKey": image, "reference": "s-1"}
+        )
+    ).json()
+    frame_url = made["bestFrame"]["url"]
+
+    redacted = relay.post(f"/liveness-comparisons/{made['id']}/redact", {})
+    read = relay.get(f"/liveness-comparisons/{made['id']}").json()
+    unknown = relay.post(f"/liveness-comparisons/cmp-{'0' * 32}/redact", {})
+
+    assert redacted.status_code == 200, redacted.text
+    assert redacted.json() == read
+    assert (read["result"], read["reference"], read["passed"]) == ("Success", "s-1", True)
+    assert (read["similarity"], read["bestFrame"], read["redactedAt"] is not None) == (None, None, True)
+    assert requests.get(frame_url, timeout=10).status_code == 404
+    assert relay.bucket_keys(f"results/{made['id']}/") == []
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "ComparisonNotFound"

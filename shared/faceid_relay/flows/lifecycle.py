@@ -19,25 +19,30 @@ gone is not an error) and answers the same."""
 from datetime import datetime, timezone
 
 from faceid_relay.errors import (
+    ComparisonNotFound,
+    InvalidRequest,
     InvalidToken,
     RelayError,
     VerificationFinished,
     VerificationNotFound,
     VerificationPending,
 )
+from faceid_relay.flows.comparisons import stored_comparison
 from faceid_relay.flows.outbox import final_event, publish, verification_event
 from faceid_relay.flows.ports import Bucket, WebhookReceiver
 from faceid_relay.flows.results import read_session, stored_result
 from faceid_relay.models.records import (
     RESULTS_PREFIX,
+    ComparisonRedaction,
     FinalRecord,
     RedactionRecord,
+    comparison_redaction_key,
     final_key,
     redaction_key,
     upload_expectation_key,
     upload_records_prefix,
 )
-from faceid_relay.models.responses import VerificationResult
+from faceid_relay.models.responses import LivenessComparison, VerificationResult
 from faceid_relay.observability import logger
 from faceid_relay.settings import Settings
 from faceid_relay.storage import STORAGE_ERRORS
@@ -50,6 +55,7 @@ CANCEL_ERRORS: tuple[type[RelayError], ...] = (
     VerificationFinished,
     *STORAGE_ERRORS,
 )
+REDACT_COMPARISON_ERRORS: tuple[type[RelayError], ...] = (InvalidRequest, ComparisonNotFound, *STORAGE_ERRORS)
 REDACT_ERRORS: tuple[type[RelayError], ...] = (
     InvalidToken,
     VerificationNotFound,
@@ -116,3 +122,18 @@ def redact_verification(
         verification_event(session, final, "verification.redacted", redaction.redacted_at), storage, webhooks
     )
     return VerificationResult.redacted(session, final, redaction)
+
+
+def redact_liveness_comparison(raw_id: str, storage: Bucket) -> LivenessComparison:
+    """The same for an app-SDK liveness comparison: the redaction record first (reads answer redacted from
+    then on), then its best frames under results/<id>/. The live data claim stays: it holds only an MD5,
+    and it is what stops the same capture from being compared again. The uploads themselves go by the
+    bucket's lifecycle rule (uploads/, 1 day)."""
+    record = stored_comparison(raw_id, storage)
+    planned = ComparisonRedaction(comparison_id=record.id, redacted_at=datetime.now(timezone.utc))
+    storage.create_json(comparison_redaction_key(record.id), planned.model_dump(mode="json"))
+    redaction = ComparisonRedaction.model_validate(storage.read_json(comparison_redaction_key(record.id)))
+    for key in storage.list_keys(f"{RESULTS_PREFIX}{record.id}/", limit=MAX_LISTED):
+        storage.delete(key)
+    logger.info("liveness comparison redacted", extra={"comparison_id": record.id})
+    return LivenessComparison.redacted(record, redaction)

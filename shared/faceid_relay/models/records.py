@@ -236,6 +236,13 @@ class ComparisonRecord(StoredRecord):
     created_at: datetime = Field(description="When the comparison was made (UTC).")
 
 
+class ComparisonRedaction(StoredRecord):
+    """That a liveness comparison's personal data was erased: written once, before its best frames go."""
+
+    comparison_id: ComparisonId = Field(description="The comparison's id.")
+    redacted_at: datetime = Field(description="When the redaction was asked for (UTC).")
+
+
 class LiveDataClaim(StoredRecord):
     """Which comparison used a piece of live data: written once before FaceID sees it, so the same
     capture cannot be compared twice (removed again only when FaceID gave no verdict)."""
@@ -355,6 +362,11 @@ def result_media_key(owner: str, name: str) -> str:
 def comparison_key(comparison_id: str) -> str:
     """comparisons/<id>.json."""
     return f"{COMPARISONS_PREFIX}{validate_comparison_id(comparison_id)}.json"
+
+
+def comparison_redaction_key(comparison_id: str) -> str:
+    """comparisons/redacted/<id>.json."""
+    return f"{COMPARISONS_PREFIX}redacted/{validate_comparison_id(comparison_id)}.json"
 
 
 def live_data_claim_key(live_data_md5: str) -> str:

@@ -10,7 +10,13 @@ from pydantic.alias_generators import to_camel
 from faceid_relay.models.rules import BizToken, ComparisonId, Md5Hex, Metadata
 
 if TYPE_CHECKING:
-    from faceid_relay.models.records import ComparisonRecord, FinalRecord, RedactionRecord, SessionRecord
+    from faceid_relay.models.records import (
+        ComparisonRecord,
+        ComparisonRedaction,
+        FinalRecord,
+        RedactionRecord,
+        SessionRecord,
+    )
 
 VerificationStatus = Literal["pending", "passed", "failed", "expired", "canceled"]
 
@@ -156,6 +162,7 @@ class LivenessComparison(ApiResponse):
             "bestFrame": _LINK,
             "requestId": "6f3c1a52-0b7e-4d8e-9a51-2c7e4b9d0f13",
             "createdAt": "2026-11-30T10:00:00Z",
+            "redactedAt": None,
         }
     )
 
@@ -168,17 +175,25 @@ class LivenessComparison(ApiResponse):
         description="FaceID's result code: Success, or the FailedOperation code saying why not."
     )
     description: str = Field(description="FaceID's description of the result.")
-    similarity: float = Field(
-        ge=0, le=100, description="Similarity 0-100 of the live face and the image (FaceID recommends 70+)."
+    similarity: float | None = Field(
+        ge=0,
+        le=100,
+        description=(
+            "Similarity 0-100 of the live face and the image (FaceID recommends 70+); null once redacted."
+        ),
     )
     passed: bool = Field(
         description="True when result is Success and similarity reaches this deployment's threshold."
     )
     best_frame: StoredMediaLink | None = Field(
-        description="The best frame, copied into this deployment's bucket, as a short-lived link."
+        description="The best frame, copied into this deployment's bucket, as a short-lived link; null once "
+        "redacted."
     )
     request_id: str = Field(description="FaceID's RequestId, for support.")
     created_at: datetime = Field(description="When the comparison was made (UTC).")
+    redacted_at: datetime | None = Field(
+        description="When its personal data was erased (POST /liveness-comparisons/{id}/redact); else null."
+    )
 
     @classmethod
     def from_record(
@@ -195,6 +210,14 @@ class LivenessComparison(ApiResponse):
             best_frame=best_frame,
             request_id=record.request_id,
             created_at=record.created_at,
+            redacted_at=None,
+        )
+
+    @classmethod
+    def redacted(cls, record: "ComparisonRecord", redaction: "ComparisonRedaction") -> "LivenessComparison":
+        """Erased: the verdict and the app's reference stay; similarity, best frame and metadata are null."""
+        return cls.from_record(record, None).model_copy(
+            update={"similarity": None, "metadata": None, "redacted_at": redaction.redacted_at}
         )
 
 
