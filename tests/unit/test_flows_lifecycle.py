@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from faceid_relay.errors import StorageUnavailable, VerificationFinished, VerificationPending
-from faceid_relay.faceid import WebVerificationOutcome
+from faceid_relay.faceid import IssuedWebVerification, WebVerificationOutcome
 from faceid_relay.flows.issuing import issue_verification_token
 from faceid_relay.flows.lifecycle import cancel_verification, redact_verification
 from faceid_relay.flows.outbox import retry_delay
@@ -32,6 +32,7 @@ JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 50
 DOWN = DeliveryResult(503, None)
 UP = DeliveryResult(200, None)
 CONFIG = settings()
+OTHER_TOKEN = "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"
 
 
 def issue(bucket: FakeBucket, faceid: FakeFaceId, image: bool = True) -> str:
@@ -316,3 +317,17 @@ def test_the_sweeper_sends_the_event_a_finisher_recorded_the_result_for_but_neve
     run_sweep(bucket, faceid, receiver, later(16))
 
     assert [event["data"]["bizToken"] for event in receiver.events()] == [token]
+
+
+def test_a_record_that_does_not_read_costs_its_own_item_not_the_whole_sweep() -> None:
+    bucket, faceid, receiver = FakeBucket(), FakeFaceId(outcome=passed()), FakeReceiver()
+    broken = issue(bucket, faceid, image=False)
+    bucket.put_json(f"verifications/{broken}/session.json", {"bizToken": broken})  # damaged
+    bucket.put_json(f"{WEBHOOKS_PREFIX}undelivered/evt_{'0' * 32}.json", {"id": "nonsense"})
+    faceid.issued = IssuedWebVerification(OTHER_TOKEN, "https://faceid.example/other")
+    fine = issue(bucket, faceid, image=False)
+
+    report = run_sweep(bucket, faceid, receiver, later(16))
+
+    assert report["closed"] == 1
+    assert [event["data"]["bizToken"] for event in receiver.events()] == [fine]

@@ -86,7 +86,11 @@ def retry_undelivered(storage: Bucket, receiver: WebhookReceiver, now: datetime,
         stored = storage.read_json(key)
         if stored is None:
             continue
-        event = WebhookEvent.model_validate(stored)
+        try:
+            event = WebhookEvent.model_validate(stored)
+        except ValueError:
+            logger.exception("undelivered webhook entry does not read", extra={"key": key})
+            continue
         storage.create_json(webhook_event_key(event.id), stored)  # completes a publish cut short
         number = _next_attempt(event, storage, now)
         if number is not None and _attempt(event, number, storage, receiver, now) is not None:

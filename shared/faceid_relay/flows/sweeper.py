@@ -10,6 +10,7 @@ again later, less and less often, until FaceID says it expired (three days at mo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from faceid_relay.errors import RelayError
 from faceid_relay.flows.outbox import final_event, publish, retry_undelivered
@@ -75,30 +76,46 @@ def _finalize_due(
     for key in storage.list_keys(OPEN_VERIFICATIONS_PREFIX, limit=MAX_ENTRIES_PER_SWEEP):
         if open_verification_due(key) > now or not has_time():
             break
-        stored_entry = storage.read_json(key)
-        stored_session = None
-        if stored_entry is not None:
-            entry = OpenVerification.model_validate(stored_entry)
-            stored_session = storage.read_json(session_key(entry.biz_token))
-        if stored_entry is None or stored_session is None:
-            storage.delete(key)  # a duplicate sweep removed it, or the session expired by lifecycle rule
-            continue
-        session = SessionRecord.model_validate(stored_session)
         try:
-            final = finalize_verification(session, settings, storage, faceid, webhooks)
+            outcome = _look_at(key, now, settings, storage, faceid, webhooks)
         except RelayError as error:
             # FaceID busy or unreachable: the entry stays, the next sweep tries again.
             logger.warning("sweep could not finalize a verification", extra={"code": error.code})
             continue
-        if final is None:
-            _look_again_later(key, entry, now, storage)
-            pending += 1
+        except ValueError:
+            # A record that does not read (pydantic's errors are ValueErrors): one item, not the whole sweep.
+            logger.exception("sweep could not read a verification's records", extra={"key": key})
             continue
-        # Completes a webhook a finisher recorded the result for but did not get to publish (no-op otherwise).
-        publish(final_event(session, final), storage, webhooks)
-        storage.delete(key)
-        closed += 1
+        closed += outcome == "closed"
+        pending += outcome == "pending"
     return closed, pending
+
+
+def _look_at(
+    key: str,
+    now: datetime,
+    settings: Settings,
+    storage: Bucket,
+    faceid: FaceIdApi,
+    webhooks: WebhookReceiver | None,
+) -> Literal["closed", "pending", "gone"]:
+    """One due entry: "closed" (final, event recorded, entry gone), "pending" (looked at again later) or
+    "gone" (a parallel sweep took it, or the session expired by its lifecycle rule)."""
+    stored_entry = storage.read_json(key)
+    entry = OpenVerification.model_validate(stored_entry) if stored_entry is not None else None
+    stored_session = storage.read_json(session_key(entry.biz_token)) if entry is not None else None
+    if entry is None or stored_session is None:
+        storage.delete(key)
+        return "gone"
+    session = SessionRecord.model_validate(stored_session)
+    final = finalize_verification(session, settings, storage, faceid, webhooks)
+    if final is None:
+        _look_again_later(key, entry, now, storage)
+        return "pending"
+    # Completes a webhook a finisher recorded the result for but did not get to publish (no-op otherwise).
+    publish(final_event(session, final), storage, webhooks)
+    storage.delete(key)
+    return "closed"
 
 
 def _look_again_later(key: str, entry: OpenVerification, now: datetime, storage: Bucket) -> None:
