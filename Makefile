@@ -17,7 +17,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV := checkov==3.3.30
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 
-.PHONY: install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check cfn-lint-current scan bench clean
+.PHONY: install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check cfn-lint-current scan bench openapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -100,6 +100,10 @@ scan: $(CHECKOV_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## openapi: docs/openapi.json and docs/api.md from the functions' resolvers (tests/contract/api fails when stale)
+openapi: $(STAMP)
+	$(BIN)/python -m deploy.openapi
 
 clean:
 	rm -rf $(VENV) $(DEPLOY_VENV) $(CFN_LINT_VENV) $(CHECKOV_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud

@@ -48,6 +48,7 @@ ROUTES: tuple[FunctionRoute, ...] = (
     FunctionRoute("POST", "/uploads", "presign_upload"),
     FunctionRoute("POST", "/sequences", "sequence_generation"),
     FunctionRoute("POST", "/liveness-comparisons", "liveness_compare"),
+    FunctionRoute("GET", "/liveness-comparisons/{id}", "liveness_compare"),
     FunctionRoute("POST", "/verifications", "token_issuance"),
     FunctionRoute("GET", "/verifications/{bizToken}", "result_read"),
     FunctionRoute("GET", "/callback", "redirect_callback"),

@@ -59,6 +59,8 @@ class FakeBucket:
     deleted: list[str] = field(default_factory=list)
     # Writers that get in first: called with the key just before our create of it (a concurrent finisher).
     competitors: dict[str, Callable[[], None]] = field(default_factory=dict)
+    # Seconds the invocation has left (what a first-use hash may spend).
+    remaining: float = 30.0
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """Set an object as a client or an earlier invocation left it."""
@@ -104,7 +106,7 @@ class FakeBucket:
         return None if item is None else ObjectHead(item.etag, len(item.data))
 
     def remaining_seconds(self) -> float:
-        return 30.0
+        return self.remaining
 
     def fetch_url(self, url: str, max_bytes: int) -> bytes:
         data = self.remote.get(url)
@@ -147,6 +149,8 @@ class FakeFaceId:
     )
     sequence: ReflectSequence | None = None
     verdict: LivenessVerdict | None = None
+    # Raised instead of answering DetectReflectLivenessAndCompare (FaceID gave no verdict).
+    verdict_error: Exception | None = None
     issued: IssuedWebVerification = field(
         default_factory=lambda: IssuedWebVerification(BIZ_TOKEN, f"https://faceid.example/verify/{BIZ_TOKEN}")
     )
@@ -164,6 +168,8 @@ class FakeFaceId:
 
     def detect_reflect_liveness_and_compare(self, live_data: Resource, image: Resource) -> LivenessVerdict:
         self.calls.append((Action.DetectReflectLivenessAndCompare, {"live_data": live_data, "image": image}))
+        if self.verdict_error is not None:
+            raise self.verdict_error
         assert self.verdict is not None, "set FakeFaceId.verdict"
         return self.verdict
 

@@ -81,6 +81,15 @@ SECONDS_NEEDED_FOR_A_RETRY = REQUEST_TIMEOUT_SECONDS + 1.0
 # GetWebVerificationResult(Intl) ErrorCode of a BizToken the user did not finish in time (reference §1.2).
 ERROR_CODE_TOKEN_EXPIRED = 15
 
+# What a FaceID call can answer a caller (provider_error): any call; one where FaceID downloads a resource.
+PROVIDER_ERRORS: tuple[type[RelayError], ...] = (
+    ProviderAuthFailed,
+    RateLimited,
+    ProviderUnavailable,
+    ProviderRejected,
+)
+PROVIDER_DOWNLOAD_ERRORS: tuple[type[RelayError], ...] = (ProviderDownloadFailed, ContentChanged)
+
 RemainingSeconds = Callable[[], float]
 # One FaceID call as sent: the action and its parameters in, the JSON answer out (SDK errors raised).
 Send = Callable[[Action, Mapping[str, Any]], dict[str, Any]]
@@ -192,6 +201,8 @@ class WebVerificationOutcome:
     error_message: str | None = None
     attempts: list[Attempt] = field(default_factory=list)
     media: dict[str, ProviderMedia] = field(default_factory=dict)
+    request_id: str | None = None
+    extra: str | None = None
 
     @property
     def similarity(self) -> float | None:
@@ -326,6 +337,8 @@ class FaceId:
             error_message=answer.get("ErrorMsg"),
             attempts=[_attempt(detail) for detail in answer.get("VerificationDetailList") or []],
             media=_linked_media(answer) if flavor == "legacy" else _inline_media(answer),
+            request_id=answer.get("RequestId"),
+            extra=answer.get("Extra"),
         )
 
     def call(self, action: Action, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,9 +3,9 @@ one mapping of every failure to `{code, message, field?}`, the app-token check, 
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,7 +29,6 @@ from faceid_relay.errors import (
     Unauthorized,
     UnsupportedContentType,
     UnsupportedEvent,
-    catalogue,
 )
 from faceid_relay.models.responses import ErrorBody
 from faceid_relay.observability import metrics
@@ -119,24 +119,53 @@ def _error_handlers(
     }
 
 
+# The Idempotency-Key header of a create route (header names arrive lower-cased in the v2 event).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="idempotency-key",
+        description="1-255 printable characters; a retry with the same key and body gets the same answer.",
+    ),
+]
+
+# What the edge itself can answer on any route (validation, the unexpected), on a route with a body, and
+# on one with a path parameter (a value the router's pattern does not match).
+EDGE_ERRORS: tuple[type[RelayError], ...] = (InvalidRequest, InternalError)
+BODY_ERRORS: tuple[type[RelayError], ...] = (UnsupportedContentType,)
+PATH_ERRORS: tuple[type[RelayError], ...] = (RouteNotFound,)
+
+
 def documented_responses(
-    success: Any, description: str, *, status: int = HTTPStatus.OK
+    success: Any,
+    description: str,
+    *,
+    status: int = HTTPStatus.OK,
+    errors: Iterable[type[RelayError]] = (),
 ) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI responses of a route: its success, and every error status of the catalogue with the
-    `{code, message, field?}` body it really has (Powertools would document a 422 `{detail}` instead)."""
+    """The OpenAPI responses of a route: its success, and the errors it can return (`errors` plus
+    EDGE_ERRORS) by status, each with the `{code, message, field?}` body it really has and an example per
+    code (Powertools would document a 422 `{detail}` instead)."""
     responses: dict[int, OpenAPIResponse] = {
         status: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": success}}}
         if success is not None
-        else {"description": description}
+        # An empty content map: Powertools would otherwise document the return annotation as a body.
+        else {"description": description, "content": {}}
     }
-    codes_by_status: dict[int, list[str]] = {}
-    errors: tuple[type[RelayError], ...] = (*catalogue(), RelayError)
-    for error in errors:
-        codes_by_status.setdefault(error.status, []).append(error.code)
-    for error_status, codes in sorted(codes_by_status.items()):
+    by_status: dict[int, dict[str, type[RelayError]]] = {}
+    for error in (*EDGE_ERRORS, *errors):
+        by_status.setdefault(error.status, {})[error.code] = error
+    for error_status, codes in sorted(by_status.items()):
         responses[error_status] = {
-            "description": ", ".join(sorted(set(codes))),
-            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+            "description": ", ".join(sorted(codes)),
+            "content": {
+                content_types.APPLICATION_JSON: {
+                    "model": ErrorBody,
+                    "examples": {
+                        code: {"value": {"code": code, "message": error.message}}
+                        for code, error in sorted(codes.items())
+                    },
+                }
+            },
         }
     return responses
 

@@ -3,13 +3,17 @@ the bucket, the validating resolver behind the app token, and FaceID bound to th
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
+from faceid_relay.errors import RelayError, Unauthorized
 from faceid_relay.faceid import FaceId
 from faceid_relay.flows.ports import Bucket, FaceIdApi
-from faceid_relay.http_api import Handler, create_resolver, http_handler
+from faceid_relay.http_api import Handler, create_resolver, documented_responses, http_handler
 from faceid_relay.models.rules import Action
 from faceid_relay.observability import logger
 from faceid_relay.settings import Settings
@@ -28,6 +32,19 @@ class HttpFunction:
     app: APIGatewayHttpResolver
     faceid: FaceId
     handler: Handler
+    app_token: bool
+
+    def responses(
+        self,
+        success: Any,
+        description: str,
+        *,
+        errors: Iterable[type[RelayError]] = (),
+        status: int = HTTPStatus.OK,
+    ) -> dict[int, OpenAPIResponse]:
+        """A route's OpenAPI responses: `errors` are those its flow can raise; the edge adds its own."""
+        gate = (Unauthorized,) if self.app_token else ()
+        return documented_responses(success, description, status=status, errors=(*gate, *errors))
 
     def bucket(self) -> Bucket:
         return self.storage
@@ -61,4 +78,5 @@ def http_function(
         app,
         FaceId(settings, remaining=remaining_seconds),
         handler,
+        app_token,
     )

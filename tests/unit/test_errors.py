@@ -18,8 +18,10 @@ PROMISED_STATUS = {
     "Unauthorized": 401,
     "UploadNotFound": 404,
     "VerificationNotFound": 404,
+    "ComparisonNotFound": 404,
     "UploadNotReady": 409,
     "ContentChanged": 409,
+    "LiveDataAlreadyUsed": 409,
     "VerificationExpired": 410,
     "ContentTooLarge": 413,
     "UnsupportedContentType": 415,
@@ -51,6 +53,7 @@ INSTRUCTIONS = {
     "Make",
     "Correct",
     "Ask",
+    "Capture",
 }
 ERRORS = catalogue()
 

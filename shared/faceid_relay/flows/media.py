@@ -3,12 +3,14 @@ MD5 checked), stored once, described by what proves it intact."""
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from faceid_relay.errors import ProviderMediaUnavailable
 from faceid_relay.faceid import ProviderMedia, Resource
 from faceid_relay.flows.ports import Bucket
 from faceid_relay.models.records import result_media_key
-from faceid_relay.models.responses import StoredMedia
+from faceid_relay.models.responses import StoredMedia, StoredMediaLink
+from faceid_relay.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,13 @@ def copy_provider_media(storage: Bucket, media: ProviderMedia, owner: str, file:
     key = result_media_key(owner, file.name)
     storage.create(key, data, file.content_type)
     return StoredMedia(key=key, md5=md5, size=len(data))
+
+
+def media_link(media: StoredMedia, settings: Settings, storage: Bucket) -> StoredMediaLink:
+    """A short-lived download link to stored media, with what proves it intact."""
+    return StoredMediaLink(
+        url=storage.presign_download_for_client(media.key, settings.result_url_ttl),
+        md5=media.md5,
+        size=media.size,
+        expires_at=datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl),
+    )

@@ -2,22 +2,30 @@
 at the callback or at the first read, then read from the bucket; the browser goes back to the returnUrl
 fixed at issuance."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from faceid_relay.errors import VerificationNotFound
-from faceid_relay.faceid import WebVerificationOutcome
-from faceid_relay.flows.media import ResultFile, copy_provider_media
+from faceid_relay.errors import InvalidToken, ProviderMediaUnavailable, RelayError, VerificationNotFound
+from faceid_relay.faceid import PROVIDER_ERRORS, WebVerificationOutcome
+from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.models.records import FinalRecord, SessionRecord, final_key, session_key
-from faceid_relay.models.responses import StoredMedia, StoredMediaLink, VerificationResult
+from faceid_relay.models.responses import StoredMedia, VerificationResult
 from faceid_relay.models.rules import validate_biz_token
 from faceid_relay.observability import metrics
 from faceid_relay.settings import Settings
+from faceid_relay.storage import STORAGE_ERRORS
 
 MAX_MEDIA_BYTES = 32 * 1024 * 1024
+RESULT_ERRORS: tuple[type[RelayError], ...] = (
+    InvalidToken,
+    VerificationNotFound,
+    *PROVIDER_ERRORS,
+    ProviderMediaUnavailable,
+    *STORAGE_ERRORS,
+)
 MEDIA_FILES = {
     "bestFrame": ResultFile("best-frame.jpg", "image/jpeg", MAX_MEDIA_BYTES, "result media"),
     "video": ResultFile("video.mp4", "video/mp4", MAX_MEDIA_BYTES, "result media"),
@@ -42,16 +50,7 @@ def read_verification_result(
     final = _finalize(session, settings, storage, faceid)
     if final is None:
         return VerificationResult.pending(session)
-    expires_at = datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl)
-    media = {
-        name: StoredMediaLink(
-            url=storage.presign_download_for_client(item.key, settings.result_url_ttl),
-            md5=item.md5,
-            size=item.size,
-            expires_at=expires_at,
-        )
-        for name, item in final.media.items()
-    }
+    media = {name: media_link(item, settings, storage) for name, item in final.media.items()}
     return VerificationResult.from_final(session, final, media)
 
 
@@ -92,6 +91,8 @@ def _finalize(
         attempts=outcome.attempts,
         media=_store_media(session, outcome, storage),
         finalized_at=datetime.now(timezone.utc),
+        request_id=outcome.request_id,
+        extra=outcome.extra,
     )
     if not storage.create_json(final_key(session.biz_token), final.model_dump(mode="json")):
         return FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))

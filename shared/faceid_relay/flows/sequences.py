@@ -4,14 +4,24 @@ its MD5 and kept in our bucket before the app gets it."""
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from faceid_relay.errors import ProviderMediaUnavailable, RelayError
+from faceid_relay.faceid import PROVIDER_DOWNLOAD_ERRORS, PROVIDER_ERRORS
 from faceid_relay.flows.media import ResultFile, copy_provider_media
 from faceid_relay.flows.ports import Bucket, FaceIdApi
-from faceid_relay.flows.resources import resolve_resource
+from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
 from faceid_relay.models.requests import SequenceRequest
 from faceid_relay.models.responses import SequenceResponse
 from faceid_relay.settings import Settings
+from faceid_relay.storage import STORAGE_ERRORS
 
 SEQUENCE_FILE = ResultFile("sequence.bin", "application/octet-stream", 16 * 1024 * 1024, "light sequence")
+SEQUENCE_ERRORS: tuple[type[RelayError], ...] = (
+    *RESOURCE_ERRORS,
+    *PROVIDER_ERRORS,
+    *PROVIDER_DOWNLOAD_ERRORS,
+    ProviderMediaUnavailable,
+    *STORAGE_ERRORS,
+)
 
 
 def generate_sequence(

@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Annotated, Literal, NamedTuple, get_args
 from urllib.parse import unquote
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError, Url
 
 from faceid_relay.compat import StrEnum
@@ -512,4 +512,50 @@ BizToken = Annotated[
             "examples": ["81EEF678-28EE-4759-A82E-6CBBBE6BC442"],
         }
     ),
+]
+
+
+# --- Liveness comparisons -----------------------------------------------------------------------------------
+
+_COMPARISON_ID = re.compile(r"cmp-[0-9a-f]{32}")
+COMPARISON_ID_EXAMPLE = "cmp-5f0c3e9b2a7d4c1e8b6a9d0f1e2c3b4a"
+
+
+def new_comparison_id() -> str:
+    """A liveness comparison's id, chosen by the server (never a client's)."""
+    return f"cmp-{uuid.uuid4().hex}"
+
+
+def validate_comparison_id(value: str, *, field: str = "id") -> str:
+    if _COMPARISON_ID.fullmatch(value):
+        return value
+    raise InvalidRequest(
+        f"This is not a liveness comparison id (expected e.g. {COMPARISON_ID_EXAMPLE}). "
+        "Pass the id exactly as POST /liveness-comparisons returned it.",
+        field=field,
+    )
+
+
+ComparisonId = Annotated[
+    str,
+    _field_type(validate_comparison_id),
+    WithJsonSchema({"type": "string", "pattern": "^cmp-[0-9a-f]{32}$", "examples": [COMPARISON_ID_EXAMPLE]}),
+]
+
+# --- The app's own data, kept with a verification or comparison ------------------------------------------
+
+# Stripe-like bounds (Stripe: 50 keys, 40-character keys, 500-character values), tighter on the key count
+# because the map is stored in every record and sent in every webhook.
+MAX_METADATA_KEYS = 20
+MAX_METADATA_KEY_LENGTH = 40
+MAX_METADATA_VALUE_LENGTH = 500
+
+Metadata = Annotated[
+    dict[
+        Annotated[
+            str, Field(min_length=1, max_length=MAX_METADATA_KEY_LENGTH, pattern=r"^[A-Za-z0-9_.:-]+$")
+        ],
+        Annotated[str, Field(max_length=MAX_METADATA_VALUE_LENGTH)],
+    ],
+    Field(max_length=MAX_METADATA_KEYS),
 ]
