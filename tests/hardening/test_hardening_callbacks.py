@@ -73,6 +73,7 @@ def mixed_case(token: str) -> str:
     first = next(i for i, char in enumerate(token) if char.isalpha())
     return token[:first] + token[first].swapcase() + token[first + 1 :]
 
+
 TOKENS: dict[str, Value] = {
     "unknown": lambda w: UNKNOWN_TOKEN,
     "unknown, lower case": lambda w: UNKNOWN_TOKEN.lower(),
