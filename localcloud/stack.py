@@ -41,6 +41,10 @@ class StackOptions:
     notification_deliveries: int = 1
     credentials: accounts.KeyPair = accounts.TEMPORARY
     with_gateway: bool = True
+    # The developer's own app (e.g. http://localhost:3000): where verifications may return to, and which
+    # origins may call the API and PUT to the bucket from a browser. The gateway's own origin always may.
+    return_origins: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -68,7 +72,7 @@ class Stack:
         env = {
             "RELAY_REGION": self.options.region,
             "RELAY_BUCKET": self.bucket,
-            "RELAY_ALLOWED_RETURN_ORIGINS": self.gateway_url,
+            "RELAY_ALLOWED_RETURN_ORIGINS": ",".join((self.gateway_url, *self.options.return_origins)),
             "RELAY_CALLBACK_URL": f"{self.gateway_url}/callback",
             "RELAY_API_FLAVOR": self.options.flavor,
             "RELAY_APP_TOKEN": APP_TOKEN,
@@ -82,6 +86,8 @@ class Stack:
         }
         if creds.token:
             env["TENCENTCLOUD_SESSIONTOKEN"] = creds.token
+        if self.options.cors_origins:
+            env["RELAY_CORS_ORIGINS"] = ",".join(self.options.cors_origins)
         env.update(self.options.extra_env)
         return env
 
@@ -92,7 +98,7 @@ class Stack:
             region=region,
             cors=[
                 CorsRule(
-                    allowed_origins=[self.gateway_url],
+                    allowed_origins=[self.gateway_url, *self.options.cors_origins],
                     allowed_methods=["PUT", "GET", "HEAD"],
                     allowed_headers=[
                         "content-type",
