@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from qcloud_cos import CosConfig, CosS3Client
+from starlette.responses import FileResponse
+from starlette.routing import Route
 
 from deploy.bucket import lifecycle
 from localcloud import accounts
@@ -21,6 +23,7 @@ from localcloud.gateway import create_app as create_gateway_app
 from localcloud.server import BackgroundServer, free_port
 
 APP_TOKEN = "local-dev-app-token-000000000000000000"
+API_DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 FACEID_RESOURCE_APPID = "1254418846"
 
 
@@ -146,8 +149,10 @@ class Stack:
             handlers = {name: load_handler(name, self.function_env(name)) for name in functions}
             from localcloud.demo import demo_routes
 
+            # The published API document beside the API, for tools such as Swagger UI (a deployment has none).
+            api_document = Route("/openapi.json", lambda _: FileResponse(API_DOCUMENT), methods=["GET"])
             gateway = create_gateway_app(
-                self.options.shape, handlers, demo_routes(self.gateway_url, APP_TOKEN)
+                self.options.shape, handlers, [*demo_routes(self.gateway_url, APP_TOKEN), api_document]
             )
             self._servers.append(BackgroundServer(gateway, self.gateway_port).start())
         return self
@@ -170,7 +175,12 @@ class Stack:
     def endpoints(self) -> dict[str, Any]:
         endpoints: dict[str, Any] = {"cos": self.cos_url, "faceid": self.faceid_url, "bucket": self.bucket}
         if self.options.with_gateway:
-            endpoints.update(gateway=self.gateway_url, demo=f"{self.gateway_url}/demo/", app_token=APP_TOKEN)
+            endpoints.update(
+                gateway=self.gateway_url,
+                demo=f"{self.gateway_url}/demo/",
+                openapi=f"{self.gateway_url}/openapi.json",
+                app_token=APP_TOKEN,
+            )
         return endpoints
 
     def stop(self) -> None:

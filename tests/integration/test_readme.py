@@ -2,6 +2,7 @@
 the two sections, in order, in one bash against a started local cloud (```sh blocks, such as `make dev`,
 are shown but not run). A step that fails, or a `jq -e` check that is false, fails the test."""
 
+import json
 import os
 import re
 import subprocess
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.integration.relay import Relay
 
@@ -58,3 +60,10 @@ def test_the_readme_walk_through_and_test_kit_run_as_written(relay: Relay) -> No
     assert run.returncode == 0, f"stdout:\n{run.stdout}\nstderr:\n{run.stderr}"
     assert "302 -> " in run.stdout
     assert "status=passed&reference=order-" in run.stdout
+
+
+def test_the_local_cloud_serves_the_published_api_document(relay: Relay) -> None:
+    answer = requests.get(f"{relay.base}/openapi.json", timeout=30)
+
+    assert answer.status_code == 200
+    assert answer.json() == json.loads((ROOT / "docs" / "openapi.json").read_text())
