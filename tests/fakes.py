@@ -59,6 +59,8 @@ class FakeBucket:
     deleted: list[str] = field(default_factory=list)
     # Writers that get in first: called with the key just before our create of it (a concurrent finisher).
     competitors: dict[str, Callable[[], None]] = field(default_factory=dict)
+    # Seconds the invocation has left (what a first-use hash may spend).
+    remaining: float = 30.0
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """Set an object as a client or an earlier invocation left it."""
@@ -104,7 +106,7 @@ class FakeBucket:
         return None if item is None else ObjectHead(item.etag, len(item.data))
 
     def remaining_seconds(self) -> float:
-        return 30.0
+        return self.remaining
 
     def fetch_url(self, url: str, max_bytes: int) -> bytes:
         data = self.remote.get(url)

@@ -119,10 +119,12 @@ def _hash_now(storage: Bucket, key: str, field: str) -> UploadRecord:
     """No record yet (no trigger on AWS, a lost or late event): hash the upload now, within the time this
     invocation can spare, writing the same create-once record the trigger would."""
     budget = storage.remaining_seconds() - SECONDS_KEPT_FOR_THE_CALL
-    try:
-        record = hash_upload(key, storage, deadline=time.monotonic() + budget) if budget > 0 else None
-    except OutOfTimeError:
-        record = None
-    if record is None:
+    if budget <= 0:
         raise UploadNotReady(field=field, retry_after=RECORD_RETRY_SECONDS)
+    try:
+        record = hash_upload(key, storage, deadline=time.monotonic() + budget)
+    except OutOfTimeError:
+        raise UploadNotReady(field=field, retry_after=RECORD_RETRY_SECONDS) from None
+    if record is None:
+        raise UploadNotFound(field=field)
     return record
