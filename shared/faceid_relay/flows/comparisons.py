@@ -186,13 +186,18 @@ def _claim_live_data(
 
 
 def _record_idempotency_key(key_hash: str, request_hash: str, comparison_id: str, storage: Bucket) -> None:
+    """Create-once; a concurrent request that used the same key for another body got there first: 422."""
     record = ComparisonIdempotencyRecord(
         key_hash=key_hash,
         request_hash=request_hash,
         comparison_id=comparison_id,
         created_at=datetime.now(timezone.utc),
     )
-    storage.create_json(comparison_idempotency_key(key_hash), record.model_dump(mode="json"))
+    if storage.create_json(comparison_idempotency_key(key_hash), record.model_dump(mode="json")):
+        return
+    stored = storage.read_json(comparison_idempotency_key(key_hash))
+    if stored is not None and ComparisonIdempotencyRecord.model_validate(stored).request_hash != request_hash:
+        raise IdempotencyKeyReused(field="Idempotency-Key")
 
 
 def _request_hash(request: LivenessComparisonRequest, live_data: Resource, image: Resource) -> str:
