@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from qcloud_cos import CosConfig, CosS3Client
+from starlette.responses import FileResponse
+from starlette.routing import Route
 
 from deploy.bucket import lifecycle
 from localcloud import accounts
@@ -23,6 +25,7 @@ from localcloud.server import BackgroundServer, free_port
 from localcloud.webhooks import RECEIVER_PATH, WEBHOOK_SECRET, WebhookReceiver
 
 APP_TOKEN = "local-dev-app-token-000000000000000000"
+API_DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 FACEID_RESOURCE_APPID = "1254418846"
 
 
@@ -47,6 +50,10 @@ class StackOptions:
     webhook_url: str | None = None
     # How often the scheduler runs the sweeper (seconds, as SCF's timer trigger would); 0: never.
     sweep_every: float = 60
+    # The developer's own app (e.g. http://localhost:3000): where verifications may return to, and which
+    # origins may call the API and PUT to the bucket from a browser. The gateway's own origin always may.
+    return_origins: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -77,7 +84,7 @@ class Stack:
         env = {
             "RELAY_REGION": self.options.region,
             "RELAY_BUCKET": self.bucket,
-            "RELAY_ALLOWED_RETURN_ORIGINS": self.gateway_url,
+            "RELAY_ALLOWED_RETURN_ORIGINS": ",".join((self.gateway_url, *self.options.return_origins)),
             "RELAY_CALLBACK_URL": f"{self.gateway_url}/callback",
             "RELAY_API_FLAVOR": self.options.flavor,
             "RELAY_APP_TOKEN": APP_TOKEN,
@@ -93,6 +100,8 @@ class Stack:
         }
         if creds.token:
             env["TENCENTCLOUD_SESSIONTOKEN"] = creds.token
+        if self.options.cors_origins:
+            env["RELAY_CORS_ORIGINS"] = ",".join(self.options.cors_origins)
         env.update(self.options.extra_env)
         return env
 
@@ -103,7 +112,7 @@ class Stack:
             region=region,
             cors=[
                 CorsRule(
-                    allowed_origins=[self.gateway_url],
+                    allowed_origins=[self.gateway_url, *self.options.cors_origins],
                     allowed_methods=["PUT", "GET", "HEAD"],
                     allowed_headers=[
                         "content-type",
@@ -151,10 +160,16 @@ class Stack:
             handlers = {name: load_handler(name, self.function_env(name)) for name in functions}
             from localcloud.demo import demo_routes
 
+            # The published API document beside the API, for tools such as Swagger UI (a deployment has none).
+            api_document = Route("/openapi.json", lambda _: FileResponse(API_DOCUMENT), methods=["GET"])
             gateway = create_gateway_app(
                 self.options.shape,
                 handlers,
-                [*demo_routes(self.gateway_url, APP_TOKEN, self.webhooks), *self.webhooks.routes()],
+                [
+                    *demo_routes(self.gateway_url, APP_TOKEN, self.webhooks),
+                    *self.webhooks.routes(),
+                    api_document,
+                ],
             )
             self._servers.append(BackgroundServer(gateway, self.gateway_port).start())
             if self.options.sweep_every > 0:
@@ -184,6 +199,7 @@ class Stack:
             endpoints.update(
                 gateway=self.gateway_url,
                 demo=f"{self.gateway_url}/demo/",
+                openapi=f"{self.gateway_url}/openapi.json",
                 app_token=APP_TOKEN,
                 webhook_url=self.webhook_url,
                 webhook_secret=WEBHOOK_SECRET,

@@ -245,10 +245,14 @@ class ComparisonRedaction(StoredRecord):
 
 class LiveDataClaim(StoredRecord):
     """Which comparison used a piece of live data: written once before FaceID sees it, so the same
-    capture cannot be compared twice (removed again only when FaceID gave no verdict)."""
+    capture cannot be compared twice (removed again only when the comparison failed without a verdict)."""
 
     live_data_md5: Md5Hex = Field(description="MD5 of the live data.")
     comparison_id: ComparisonId = Field(description="The comparison that used it.")
+    key_hash: str | None = Field(
+        description="SHA-256 of the request's Idempotency-Key: a retry with it may finish the comparison."
+    )
+    request_hash: str = Field(description="SHA-256 of the canonical request.")
     created_at: datetime = Field(description="When it was claimed (UTC).")
 
 
