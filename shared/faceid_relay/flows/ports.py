@@ -1,19 +1,13 @@
-"""What the flows need from the bucket and from FaceID, as two small Protocols: storage.Storage and
-faceid.FaceId serve them in a function, in-memory fakes in unit tests and benchmarks."""
+"""What the flows need from the bucket, from FaceID and from the app's webhook receiver, as small Protocols:
+storage.Storage, faceid.FaceId and webhooks.WebhookEndpoint serve them in a function, in-memory fakes in
+unit tests and benchmarks."""
 
 from typing import Any, Protocol
 
-from faceid_relay.faceid import (
-    CompareImage,
-    IssuedWebVerification,
-    LivenessVerdict,
-    ReflectSequence,
-    Resource,
-    UploadUrl,
-    WebVerificationOutcome,
-)
+from faceid_relay import faceid
 from faceid_relay.models.rules import Action, ApiFlavor
 from faceid_relay.storage import ObjectDigest, ObjectHead
+from faceid_relay.webhooks import DeliveryResult
 
 
 class Bucket(Protocol):
@@ -33,17 +27,33 @@ class Bucket(Protocol):
     def create(self, key: str, data: bytes, content_type: str) -> bool: ...
     def create_json(self, key: str, payload: dict[str, Any]) -> bool: ...
     def delete(self, key: str) -> None: ...
+    def list_keys(self, prefix: str, *, after: str = "", limit: int = 1000) -> list[str]: ...
+
+
+class WebhookReceiver(Protocol):
+    """The app backend's webhook URL: one signed POST per call (webhooks.WebhookEndpoint)."""
+
+    def deliver(self, body: bytes) -> DeliveryResult: ...
 
 
 class FaceIdApi(Protocol):
     """The FaceID actions the flows call, in our types; errors are catalogue errors."""
 
-    def create_upload_url(self, target_action: Action) -> UploadUrl: ...
-    def generate_reflect_sequence(self, device_data: Resource, security_level: str) -> ReflectSequence: ...
+    def create_upload_url(self, target_action: Action) -> faceid.UploadUrl: ...
+    def generate_reflect_sequence(
+        self, device_data: faceid.Resource, security_level: str
+    ) -> faceid.ReflectSequence: ...
     def detect_reflect_liveness_and_compare(
-        self, live_data: Resource, image: Resource
-    ) -> LivenessVerdict: ...
+        self, live_data: faceid.Resource, image: faceid.Resource
+    ) -> faceid.LivenessVerdict: ...
     def apply_web_verification(
-        self, flavor: ApiFlavor, *, redirect_url: str, compare_image: CompareImage | None, extra: str | None
-    ) -> IssuedWebVerification: ...
-    def get_web_verification_result(self, flavor: ApiFlavor, biz_token: str) -> WebVerificationOutcome: ...
+        self,
+        flavor: ApiFlavor,
+        *,
+        redirect_url: str,
+        compare_image: faceid.CompareImage | None,
+        extra: str | None,
+    ) -> faceid.IssuedWebVerification: ...
+    def get_web_verification_result(
+        self, flavor: ApiFlavor, biz_token: str
+    ) -> faceid.WebVerificationOutcome: ...

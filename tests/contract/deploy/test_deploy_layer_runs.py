@@ -14,7 +14,7 @@ import pytest
 from qcloud_cos import CosConfig, CosS3Client
 
 from deploy.artifact import COMPILE_AUDIT, DEPLOYED_ENV, Unpacked, unpacked
-from deploy.package import PackageReport
+from deploy.package import PackageReport, function_dirs
 from faceid_relay.models.records import upload_expectation_key
 from localcloud import accounts
 from localcloud.stack import Stack, StackOptions
@@ -32,6 +32,7 @@ NOW = "2026-11-30T00:00:00Z"
 SAMPLE_BIZ_TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
 # Each platform's HTTP event shape (hash_on_upload has only the COS trigger's event).
 HTTP_SHAPES = {"scf": "scf-url", "lambda": "lambda-v2"}
+TIMER_SHAPES = {"scf": "scf-timer", "lambda": "eventbridge-schedule"}
 ISSUING = ("presign_upload", "sequence_generation", "liveness_compare", "token_issuance")
 # Imports the handler as the platform does (`app.handler`, the code folder first on the path), answers one
 # event with the platform's kind of context, and reports the answer and every source compiled meanwhile.
@@ -162,6 +163,8 @@ class Served:
     issued: dict[str, dict[str, Any]]
     redirected: dict[str, Any]
     read: dict[str, Any]
+    canceled: dict[str, Any]
+    swept: dict[str, Any]
     compiled: dict[str, list[str]]
 
 
@@ -174,7 +177,11 @@ def served(deployed: Unpacked, cloud: Stack, tmp_path_factory: pytest.TempPathFa
     biz_token = json.loads(issued["token_issuance"]["body"])["bizToken"]
     redirected = run("redirect_callback", sample("redirect_callback", shape, biz_token))
     read = run("result_read", sample("result_read", shape, biz_token))
-    return Served(hashed, issued, redirected, read, run.compiled)
+    canceled = run("verification_lifecycle", sample("verification_lifecycle", shape, biz_token))
+    swept = run(
+        "lifecycle_sweeper", sample("lifecycle_sweeper", TIMER_SHAPES[deployed.report.runtime.platform])
+    )
+    return Served(hashed, issued, redirected, read, canceled, swept, run.compiled)
 
 
 def test_every_handler_serves_from_its_platforms_artifact_alone(served: Served) -> None:
@@ -187,10 +194,13 @@ def test_every_handler_serves_from_its_platforms_artifact_alone(served: Served) 
     assert location.startswith("https://app.example.com/kyc/done?status=pending")
     assert served.read["statusCode"] == 200
     assert json.loads(served.read["body"])["status"] == "pending"
+    assert served.canceled["statusCode"] == 200
+    assert json.loads(served.canceled["body"])["status"] == "canceled"
+    assert set(served.swept) == {"closed", "still_pending", "webhooks_sent"}
 
 
 def test_no_handler_compiles_python_source(served: Served) -> None:
     """Import and first call alike run on the shipped bytecode: a stale, missing or other-version .pyc would
     show up here as a compiled .py."""
-    assert set(served.compiled) == {*ISSUING, "hash_on_upload", "redirect_callback", "result_read"}
+    assert set(served.compiled) == {function.name for function in function_dirs()}
     assert {name: files for name, files in served.compiled.items() if files} == {}
