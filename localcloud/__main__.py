@@ -27,6 +27,17 @@ def parse_args(argv: list[str]) -> StackOptions:
         "--with-functions", action="store_true", help="also serve the functions and the demo (gateway)"
     )
     parser.add_argument(
+        "--webhook-url",
+        help="where the functions send webhooks (default: the local receiver at <gateway>/_webhooks, "
+        "whose log lines show each delivery and signature check)",
+    )
+    parser.add_argument(
+        "--sweep-every",
+        type=float,
+        default=60,
+        help="seconds between sweeper runs, as the SCF timer trigger / SAM Schedule would (0: never)",
+    )
+    parser.add_argument(
         "--allow-return-origin",
         action="append",
         default=[],
@@ -55,6 +66,8 @@ def parse_args(argv: list[str]) -> StackOptions:
         with_gateway=args.with_functions,
         return_origins=tuple(args.allow_return_origin),
         cors_origins=tuple(args.cors_origin),
+        webhook_url=args.webhook_url,
+        sweep_every=args.sweep_every,
     )
 
 

@@ -17,6 +17,7 @@ from faceid_relay.errors import (
 from faceid_relay.faceid import LivenessVerdict, ReflectSequence
 from faceid_relay.flows.comparisons import compare_liveness, read_liveness_comparison
 from faceid_relay.flows.issuing import idempotency_key_hash
+from faceid_relay.flows.lifecycle import redact_liveness_comparison
 from faceid_relay.flows.sequences import generate_sequence
 from faceid_relay.models.records import comparison_idempotency_key
 from faceid_relay.models.requests import LivenessComparisonRequest, SequenceRequest
@@ -221,3 +222,18 @@ def test_a_concurrent_request_that_claimed_the_same_idempotency_key_for_another_
 
     with pytest.raises(IdempotencyKeyReused):
         compare(bucket, faceid, "key-1")
+
+
+def test_a_redacted_comparison_keeps_its_verdict_and_reference_and_loses_the_person() -> None:
+    bucket, faceid = uploaded()
+    made = compare(bucket, faceid, reference="signup-1", metadata={"userId": "u-1"})
+
+    redacted = redact_liveness_comparison(made.id, bucket)
+    again = redact_liveness_comparison(made.id, bucket)
+    read = read_liveness_comparison(made.id, settings(), bucket)
+
+    assert redacted == again == read
+    assert (read.result, read.passed, read.reference) == ("Success", True, "signup-1")
+    assert (read.similarity, read.best_frame, read.metadata) == (None, None, None)
+    assert read.redacted_at is not None
+    assert bucket.list_keys(f"results/{made.id}/") == []

@@ -24,9 +24,11 @@ from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
 from faceid_relay.models.records import (
     ComparisonIdempotencyRecord,
     ComparisonRecord,
+    ComparisonRedaction,
     LiveDataClaim,
     comparison_idempotency_key,
     comparison_key,
+    comparison_redaction_key,
     live_data_claim_key,
 )
 from faceid_relay.models.requests import LivenessComparisonRequest
@@ -106,10 +108,14 @@ def _compare(
 
 
 def read_liveness_comparison(raw_id: str, settings: Settings, storage: Bucket) -> LivenessComparison:
+    return _answer(stored_comparison(raw_id, storage), settings, storage)
+
+
+def stored_comparison(raw_id: str, storage: Bucket) -> ComparisonRecord:
     stored = storage.read_json(comparison_key(validate_comparison_id(raw_id)))
     if stored is None:
         raise ComparisonNotFound()
-    return _answer(ComparisonRecord.model_validate(stored), settings, storage)
+    return ComparisonRecord.model_validate(stored)
 
 
 def _record(
@@ -144,6 +150,8 @@ def _record(
 
 
 def _answer(record: ComparisonRecord, settings: Settings, storage: Bucket) -> LivenessComparison:
+    if (redaction := storage.read_json(comparison_redaction_key(record.id))) is not None:
+        return LivenessComparison.redacted(record, ComparisonRedaction.model_validate(redaction))
     best_frame = media_link(record.best_frame, settings, storage) if record.best_frame is not None else None
     return LivenessComparison.from_record(record, best_frame)
 
