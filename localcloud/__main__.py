@@ -64,10 +64,10 @@ def parse_args(argv: list[str]) -> StackOptions:
         gateway_port=args.gateway_port,
         notification_deliveries=args.deliveries,
         with_gateway=args.with_functions,
-        return_origins=tuple(args.allow_return_origin),
-        cors_origins=tuple(args.cors_origin),
         webhook_url=args.webhook_url,
         sweep_every=args.sweep_every,
+        return_origins=tuple(args.allow_return_origin),
+        cors_origins=tuple(args.cors_origin),
     )
 
 

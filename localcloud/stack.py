@@ -46,14 +46,14 @@ class StackOptions:
     notification_deliveries: int = 1
     credentials: accounts.KeyPair = accounts.TEMPORARY
     with_gateway: bool = True
-    # The developer's own app (e.g. http://localhost:3000): where verifications may return to, and which
-    # origins may call the API and PUT to the bucket from a browser. The gateway's own origin always may.
-    return_origins: tuple[str, ...] = ()
-    cors_origins: tuple[str, ...] = ()
     # None: the local receiver on the gateway (/_webhooks); else where the functions send webhooks.
     webhook_url: str | None = None
     # How often the scheduler runs the sweeper (seconds, as SCF's timer trigger would); 0: never.
     sweep_every: float = 60
+    # The developer's own app (e.g. http://localhost:3000): where verifications may return to, and which
+    # origins may call the API and PUT to the bucket from a browser. The gateway's own origin always may.
+    return_origins: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -207,6 +207,21 @@ def test_after_a_crash_only_a_retry_with_the_same_idempotency_key_may_finish_wit
     assert answer.passed
 
 
+def test_a_redacted_comparison_keeps_its_verdict_and_reference_and_loses_the_person() -> None:
+    bucket, faceid = uploaded()
+    made = compare(bucket, faceid, reference="signup-1", metadata={"userId": "u-1"})
+
+    redacted = redact_liveness_comparison(made.id, bucket)
+    again = redact_liveness_comparison(made.id, bucket)
+    read = read_liveness_comparison(made.id, settings(), bucket)
+
+    assert redacted == again == read
+    assert (read.result, read.passed, read.reference) == ("Success", True, "signup-1")
+    assert (read.similarity, read.best_frame, read.metadata) == (None, None, None)
+    assert read.redacted_at is not None
+    assert bucket.list_keys(f"results/{made.id}/") == []
+
+
 def test_a_concurrent_request_that_claimed_the_same_idempotency_key_for_another_body_wins() -> None:
     bucket, faceid = uploaded()
     key_record = comparison_idempotency_key(idempotency_key_hash("key-1"))
@@ -222,18 +237,3 @@ def test_a_concurrent_request_that_claimed_the_same_idempotency_key_for_another_
 
     with pytest.raises(IdempotencyKeyReused):
         compare(bucket, faceid, "key-1")
-
-
-def test_a_redacted_comparison_keeps_its_verdict_and_reference_and_loses_the_person() -> None:
-    bucket, faceid = uploaded()
-    made = compare(bucket, faceid, reference="signup-1", metadata={"userId": "u-1"})
-
-    redacted = redact_liveness_comparison(made.id, bucket)
-    again = redact_liveness_comparison(made.id, bucket)
-    read = read_liveness_comparison(made.id, settings(), bucket)
-
-    assert redacted == again == read
-    assert (read.result, read.passed, read.reference) == ("Success", True, "signup-1")
-    assert (read.similarity, read.best_frame, read.metadata) == (None, None, None)
-    assert read.redacted_at is not None
-    assert bucket.list_keys(f"results/{made.id}/") == []
