@@ -10,7 +10,8 @@ DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 SAM_CLI := aws-sam-cli==1.170.0
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 
-.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check bench clean
+.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check bench clean \
+	sam-local sam-local-up sam-local-down
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +74,18 @@ deploy-check: package $(DEPLOY_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## sam-local: every function in SAM CLI's Lambda runtime emulator (Docker), against the local cloud in a
+## container: both flows, every Lambda event shape. Installs docker.io and starts dockerd if needed (root).
+sam-local: package $(DEPLOY_STAMP)
+	$(BIN)/pytest tests/samlocal
+
+## sam-local-up / sam-local-down: the same setup left running, for `sam local invoke` by hand (README)
+sam-local-up: package $(DEPLOY_STAMP)
+	$(BIN)/python -m deploy.samlocal up
+
+sam-local-down: $(STAMP)
+	$(BIN)/python -m deploy.samlocal down
 
 clean:
 	rm -rf $(VENV) $(DEPLOY_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud

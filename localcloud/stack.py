@@ -32,6 +32,9 @@ class StackOptions:
     shape: EventShape = EventShape.SCF_URL
     flavor: str = "live"
     data_dir: Path = Path(".localcloud")
+    # Where the servers listen. Their URLs stay on 127.0.0.1: in a container with the same ports published
+    # on the host's loopback (`make sam-local`), those URLs work inside the container and on the host alike.
+    listen_host: str = "127.0.0.1"
     cos_port: int = 0
     faceid_port: int = 0
     gateway_port: int = 0
@@ -120,8 +123,9 @@ class Stack:
     def start(self) -> "Stack":
         cos = create_cos_app(self._cos_config(), clock=self.clock)
         faceid = create_faceid_app(self._faceid_config(), clock=self.clock)
-        self._servers.append(BackgroundServer(cos, self.cos_port).start())
-        self._servers.append(BackgroundServer(faceid, self.faceid_port).start())
+        host = self.options.listen_host
+        self._servers.append(BackgroundServer(cos, self.cos_port, host).start())
+        self._servers.append(BackgroundServer(faceid, self.faceid_port, host).start())
         if self.options.with_gateway:
             os.environ.update(self.function_env())
             handlers = {r.function: load_handler(r.function) for r in ROUTES}
@@ -131,7 +135,7 @@ class Stack:
             gateway = create_gateway_app(
                 self.options.shape, handlers, demo_routes(self.gateway_url, APP_TOKEN)
             )
-            self._servers.append(BackgroundServer(gateway, self.gateway_port).start())
+            self._servers.append(BackgroundServer(gateway, self.gateway_port, host).start())
         return self
 
     def endpoints(self) -> dict[str, Any]:
