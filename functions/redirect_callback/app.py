@@ -3,23 +3,29 @@ marked final, and the browser sent to the returnUrl fixed at issuance. No app to
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from faceid_relay.flows.verifications import finish_verification
-from faceid_relay.http_api import documented_responses
+from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.results import RESULT_ERRORS, finish_verification
 from faceid_relay.runtime import http_function
 
-fn = http_function(lambda settings: [settings.web_actions[1]], app_token=False)
+fn = http_function(lambda settings: [settings.web_actions.read_result], app_token=False)
 app = fn.app
 
 
 @app.get(
     "/callback",
-    responses=documented_responses(None, "On to the returnUrl.", status=302),
+    responses=fn.responses(
+        None, "On to the returnUrl fixed at issuance (Location header).", status=302, errors=RESULT_ERRORS
+    ),
 )
-def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Response[str]:
-    location = finish_verification(token, fn.settings, fn.storage, fn.faceid)
+def verification_callback(
+    token: Annotated[str, Query(max_length=64, description="The BizToken FaceID appends to RedirectURL.")],
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+) -> Response[str]:
+    location = finish_verification(token, fn.settings, storage, faceid)
     return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")
 
 

@@ -3,9 +3,9 @@ one mapping of every failure to `{code, message, field?}`, the app-token check, 
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -24,9 +25,10 @@ from faceid_relay.errors import (
     InternalError,
     InvalidRequest,
     RelayError,
+    RouteNotFound,
     Unauthorized,
     UnsupportedContentType,
-    catalogue,
+    UnsupportedEvent,
 )
 from faceid_relay.models.responses import ErrorBody
 from faceid_relay.observability import metrics
@@ -67,7 +69,6 @@ def create_resolver(
     cors_origins: exact origins (`https://app.example.com`) allowed to call from a browser; none → CORS off.
     strip_prefixes: path prefixes an API Gateway publishes the function under (see platform/http.py).
     logger: where unexpected errors are logged (the function's Powertools Logger; stdlib otherwise)."""
-    log = logger or logging.getLogger(__name__)
     resolver = APIGatewayHttpResolver(
         cors=_cors_config(cors_origins),
         # Powertools' debug mode (POWERTOOLS_DEV) prints every event, bearer token included: never.
@@ -79,6 +80,17 @@ def create_resolver(
         response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
     )
 
+    for exception_class, handle in _error_handlers(logger or logging.getLogger(__name__)).items():
+        resolver.exception_handler(exception_class)(handle)
+    return resolver
+
+
+def _error_handlers(
+    log: Logger | logging.Logger,
+) -> dict[type[Exception], Callable[[Any], Response[dict[str, Any]]]]:
+    """Every failure as `{code, message, field?}`. Powertools picks the handler of the nearest class in the
+    exception's MRO, so Exception is the fallback."""
+
     def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
         return _error_response(_invalid_request(error.errors()))
 
@@ -86,11 +98,7 @@ def create_resolver(
         return _error_response(UnsupportedContentType("Send the request body as application/json."))
 
     def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
-        body = {
-            "code": "RouteNotFound",
-            "message": "This function serves no route with that method and path.",
-        }
-        return _json(HTTPStatus.NOT_FOUND, body)
+        return _error_response(RouteNotFound())
 
     def relay_error(error: RelayError) -> Response[dict[str, Any]]:
         metrics.add_metric(name=error.code, unit=MetricUnit.Count, value=1)
@@ -102,37 +110,62 @@ def create_resolver(
         log.error("Unhandled error", exc_info=error)
         return _error_response(InternalError())
 
-    # Powertools picks the handler of the nearest class in the exception's MRO, so Exception is the fallback.
-    handlers: dict[type[Exception], Callable[[Any], Response[dict[str, Any]]]] = {
+    return {
         RequestValidationError: invalid_request,
         RequestUnsupportedContentType: unsupported_media_type,
         NotFoundError: route_not_found,
         RelayError: relay_error,
         Exception: unexpected_error,
     }
-    for exception_class, handle in handlers.items():
-        resolver.exception_handler(exception_class)(handle)
-    return resolver
+
+
+# The Idempotency-Key header of a create route (header names arrive lower-cased in the v2 event).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="idempotency-key",
+        description="1-255 printable characters; a retry with the same key and body gets the same answer.",
+    ),
+]
+
+# What the edge itself can answer on any route (validation, the unexpected), on a route with a body, and
+# on one with a path parameter (a value the router's pattern does not match).
+EDGE_ERRORS: tuple[type[RelayError], ...] = (InvalidRequest, InternalError)
+BODY_ERRORS: tuple[type[RelayError], ...] = (UnsupportedContentType,)
+PATH_ERRORS: tuple[type[RelayError], ...] = (RouteNotFound,)
 
 
 def documented_responses(
-    success: Any, description: str, *, status: int = HTTPStatus.OK
+    success: Any,
+    description: str,
+    *,
+    status: int = HTTPStatus.OK,
+    errors: Iterable[type[RelayError]] = (),
 ) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI responses of a route: its success, and every error status of the catalogue with the
-    `{code, message, field?}` body it really has (Powertools would document a 422 `{detail}` instead)."""
+    """The OpenAPI responses of a route: its success, and the errors it can return (`errors` plus
+    EDGE_ERRORS) by status, each with the `{code, message, field?}` body it really has and an example per
+    code (Powertools would document a 422 `{detail}` instead)."""
     responses: dict[int, OpenAPIResponse] = {
         status: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": success}}}
         if success is not None
-        else {"description": description}
+        # An empty content map: Powertools would otherwise document the return annotation as a body.
+        else {"description": description, "content": {}}
     }
-    codes_by_status: dict[int, list[str]] = {}
-    errors: tuple[type[RelayError], ...] = (*catalogue(), RelayError)
-    for error in errors:
-        codes_by_status.setdefault(error.status, []).append(error.code)
-    for error_status, codes in sorted(codes_by_status.items()):
+    by_status: dict[int, dict[str, type[RelayError]]] = {}
+    for error in (*EDGE_ERRORS, *errors):
+        by_status.setdefault(error.status, {})[error.code] = error
+    for error_status, codes in sorted(by_status.items()):
         responses[error_status] = {
-            "description": ", ".join(sorted(set(codes))),
-            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+            "description": ", ".join(sorted(codes)),
+            "content": {
+                content_types.APPLICATION_JSON: {
+                    "model": ErrorBody,
+                    "examples": {
+                        code: {"value": {"code": code, "message": error.message}}
+                        for code, error in sorted(codes.items())
+                    },
+                }
+            },
         }
     return responses
 
@@ -179,7 +212,8 @@ def http_handler(
         except UnsupportedEventError as error:
             logger.set_correlation_id(context.aws_request_id)
             logger.warning("Unsupported event", reason=str(error))
-            return json_response(HTTPStatus.BAD_REQUEST, {"code": "UnsupportedEvent", "message": str(error)})
+            unsupported = UnsupportedEvent(str(error))
+            return json_response(unsupported.status, unsupported.body())
         logger.set_correlation_id(request.event["requestContext"]["requestId"])
         denied = gate(request.event) if gate is not None else None
         if denied is not None:

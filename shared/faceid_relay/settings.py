@@ -4,7 +4,7 @@ A wrong value stops the function at start with one message naming the variable, 
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import Url
@@ -16,6 +16,7 @@ from faceid_relay.models.rules import (
     Action,
     ApiFlavor,
     Region,
+    WebActions,
     parse_origin,
     split_bucket,
 )
@@ -31,7 +32,11 @@ SDK_CREDENTIAL_VARIABLES = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY",
 # SCF probably sets TENCENTCLOUD_REGION, but no Tencent page confirms it (reference §4.2): RELAY_REGION first.
 REGION_VARIABLES = ("RELAY_REGION", "TENCENTCLOUD_REGION")
 # The actions that hand FaceID our callback URL and take a returnUrl.
-ISSUING_ACTIONS = frozenset(issue for issue, _ in WEB_ACTIONS.values())
+ISSUING_ACTIONS = frozenset(actions.issue for actions in WEB_ACTIONS.values())
+
+
+# How long a presigned URL may work: a minute to a day.
+UrlLifetime = Annotated[int, Field(ge=60, le=86_400)]
 
 
 class ConfigurationError(Exception):
@@ -88,24 +93,16 @@ class Settings(BaseModel):
             "(ApplyWebVerificationToken + GetWebVerificationResult, removed from the intl SDK)."
         ),
     )
-    upload_url_ttl: int = Field(
-        900,
-        ge=60,
-        le=86_400,
-        alias="RELAY_UPLOAD_URL_TTL",
-        description="Seconds a presigned upload URL works.",
+    upload_url_ttl: UrlLifetime = Field(
+        900, alias="RELAY_UPLOAD_URL_TTL", description="Seconds a presigned upload URL works."
     )
-    provider_download_ttl: int = Field(
+    provider_download_ttl: UrlLifetime = Field(
         1800,
-        ge=60,
-        le=86_400,
         alias="RELAY_PROVIDER_DOWNLOAD_TTL",
         description="Seconds a presigned GET handed to FaceID works; must cover FaceID's download.",
     )
-    result_url_ttl: int = Field(
+    result_url_ttl: UrlLifetime = Field(
         300,
-        ge=60,
-        le=86_400,
         alias="RELAY_RESULT_URL_TTL",
         description="Seconds a presigned GET of stored results (sequence, best frame, media) works.",
     )
@@ -192,8 +189,8 @@ class Settings(BaseModel):
         return self.faceid_endpoint.partition("://")[2]
 
     @property
-    def web_actions(self) -> tuple[Action, Action]:
-        """(issue, read result) actions of the configured web flow."""
+    def web_actions(self) -> WebActions:
+        """The issue and read-result actions of the configured web flow."""
         return WEB_ACTIONS[self.api_flavor]
 
     def require_actions(self, *actions: Action) -> None:
@@ -217,7 +214,7 @@ class Settings(BaseModel):
     def _region_problem(self, action: Action) -> str:
         fix = "Deploy the function in one of those regions"
         other_flavor: ApiFlavor = "live" if self.api_flavor == "legacy" else "legacy"
-        if action in self.web_actions and self.region in ACTION_REGIONS[WEB_ACTIONS[other_flavor][0]]:
+        if action in self.web_actions and self.region in ACTION_REGIONS[WEB_ACTIONS[other_flavor].issue]:
             fix += f", or set RELAY_API_FLAVOR={other_flavor}"
         regions = ", ".join(sorted(ACTION_REGIONS[action]))
         return f"RELAY_REGION: {self.region} cannot serve {action} (FaceID offers it in {regions}). {fix}."

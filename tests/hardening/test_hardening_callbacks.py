@@ -61,18 +61,25 @@ def world(make_stack: Callable[..., Relay]) -> World:
     token, callback_url = finished_verification(relay, ours["compare-image"])
     foreign_token, _ = finished_verification(other, foreign["compare-image"])
     bucket = Bucket(relay.stack)
-    (record,) = bucket.keys(f"records/{ours['compare-image']}/")
+    (record,) = bucket.keys(f"upload-records/{ours['compare-image'].removeprefix('uploads/')}/")
     return World(relay, bucket, token, callback_url, ours, record, foreign_token, foreign)
 
 
 Value = Callable[[World], Any]
+
+
+def mixed_case(token: str) -> str:
+    """The token with its first letter's case flipped: a different token whatever digits it starts with."""
+    first = next(i for i, char in enumerate(token) if char.isalpha())
+    return token[:first] + token[first].swapcase() + token[first + 1 :]
+
 
 TOKENS: dict[str, Value] = {
     "unknown": lambda w: UNKNOWN_TOKEN,
     "unknown, lower case": lambda w: UNKNOWN_TOKEN.lower(),
     "another deployment's": lambda w: w.foreign_token,
     "ours in lower case (a different token)": lambda w: w.token.lower(),
-    "ours in mixed case": lambda w: w.token[:8].lower() + w.token[8:],
+    "ours in mixed case": lambda w: mixed_case(w.token),
     "ours with a trailing space": lambda w: f"{w.token} ",
     "ours with CR LF and a header": lambda w: f"{w.token}\r\nLocation: http://evil.example/",
     "ours with NUL": lambda w: f"{w.token}\x00",
@@ -95,7 +102,7 @@ PATH_TOKENS: dict[str, Value] = {
     "unknown": lambda w: UNKNOWN_TOKEN,
     "another deployment's": lambda w: w.foreign_token,
     "ours in lower case (a different token)": lambda w: w.token.lower(),
-    "ours in mixed case": lambda w: w.token[:8].lower() + w.token[8:],
+    "ours in mixed case": lambda w: mixed_case(w.token),
     "encoded dot-dot": lambda w: "%2e%2e",
     "encoded dot": lambda w: "%2E",
     "ours with an encoded space": lambda w: f"{w.token}%20",
@@ -112,7 +119,7 @@ PATH_TOKENS: dict[str, Value] = {
 # check alone cannot be what refuses them.
 KeyAttack = Callable[[World, str], Any]
 ATTACK_KEYS: dict[str, KeyAttack] = {
-    "traversal out of uploads/": lambda w, own: own[:15] + "../../records/x",
+    "traversal out of uploads/": lambda w, own: own[:15] + "../../upload-records/x",
     "traversal through another purpose": lambda w, own: own.replace("uploads/", "uploads/live-data/../"),
     "encoded traversal": lambda w, own: "uploads/%2e%2e/" + own.removeprefix("uploads/"),
     "leading slash": lambda w, own: "/" + own,
@@ -126,7 +133,7 @@ ATTACK_KEYS: dict[str, KeyAttack] = {
     "look-alike hyphen": lambda w, own: own.replace("-", "\u2010", 1),
     "an MD5 record of ours": lambda w, own: w.record_object,
     "a stored result of ours": lambda w, own: f"results/{w.token}/best-frame.jpg",
-    "a session record of ours": lambda w, own: f"records/verifications/{w.token}/session.json",
+    "a session record of ours": lambda w, own: f"verifications/{w.token}/session.json",
     "another deployment's upload of this purpose": lambda w, own: w.foreign[own.split("/")[1]],
     "our upload of another purpose": lambda w, own: next(key for key in w.ours.values() if key != own),
     "empty": lambda w, own: "",

@@ -1,0 +1,112 @@
+"""A web verification's result: finished once (copied out of FaceID, media first, before FaceID clears it)
+at the callback or at the first read, then read from the bucket; the browser goes back to the returnUrl
+fixed at issuance."""
+
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from faceid_relay.errors import InvalidToken, ProviderMediaUnavailable, RelayError, VerificationNotFound
+from faceid_relay.faceid import PROVIDER_ERRORS, WebVerificationOutcome
+from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
+from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.models.records import FinalRecord, SessionRecord, final_key, session_key
+from faceid_relay.models.responses import StoredMedia, VerificationResult
+from faceid_relay.models.rules import validate_biz_token
+from faceid_relay.observability import metrics
+from faceid_relay.settings import Settings
+from faceid_relay.storage import STORAGE_ERRORS
+
+MAX_MEDIA_BYTES = 32 * 1024 * 1024
+RESULT_ERRORS: tuple[type[RelayError], ...] = (
+    InvalidToken,
+    VerificationNotFound,
+    *PROVIDER_ERRORS,
+    ProviderMediaUnavailable,
+    *STORAGE_ERRORS,
+)
+MEDIA_FILES = {
+    "bestFrame": ResultFile("best-frame.jpg", "image/jpeg", MAX_MEDIA_BYTES, "result media"),
+    "video": ResultFile("video.mp4", "video/mp4", MAX_MEDIA_BYTES, "result media"),
+}
+
+
+def finish_verification(raw_token: str, settings: Settings, storage: Bucket, faceid: FaceIdApi) -> str:
+    """The callback: where to send the browser. Only a token we issued is accepted, the result is
+    fetched once per token and stored before the session is marked final; the redirect goes to the
+    returnUrl fixed at issuance, never to anything the request names."""
+    session = _session(raw_token, storage)
+    final = _finalize(session, settings, storage, faceid)
+    return return_location(session, final.status if final is not None else "pending")
+
+
+def read_verification_result(
+    raw_token: str, settings: Settings, storage: Bucket, faceid: FaceIdApi
+) -> VerificationResult:
+    """The truth for the app backend. A session whose user never came back is finalized here too, so
+    the result is kept even when the browser was closed before the redirect."""
+    session = _session(raw_token, storage)
+    final = _finalize(session, settings, storage, faceid)
+    if final is None:
+        return VerificationResult.pending(session)
+    media = {name: media_link(item, settings, storage) for name, item in final.media.items()}
+    return VerificationResult.from_final(session, final, media)
+
+
+def return_location(session: SessionRecord, status: str) -> str:
+    """The stored returnUrl with status and the app's reference appended; the app's own query and fragment
+    stay byte for byte (a signed return URL must still verify)."""
+    outcome = [("status", status), *([("reference", session.reference)] if session.reference else [])]
+    url, hash_mark, fragment = session.return_url.partition("#")
+    separator = "&" if "?" in url and not url.endswith(("?", "&")) else "" if "?" in url else "?"
+    return f"{url}{separator}{urlencode(outcome)}{hash_mark}{fragment}"
+
+
+def _session(raw_token: str, storage: Bucket) -> SessionRecord:
+    token = validate_biz_token(raw_token)
+    stored = storage.read_json(session_key(token))
+    if stored is None:
+        raise VerificationNotFound()
+    return SessionRecord.model_validate(stored)
+
+
+def _finalize(
+    session: SessionRecord, settings: Settings, storage: Bucket, faceid: FaceIdApi
+) -> FinalRecord | None:
+    """The final record, creating it at most once; None while the user has not finished. Concurrent
+    finishers race on a create-once write: the loser answers with the winner's record."""
+    existing = storage.read_json(final_key(session.biz_token))
+    if existing is not None:
+        return FinalRecord.model_validate(existing)
+    outcome = faceid.get_web_verification_result(session.flavor, session.biz_token)
+    if outcome.status is None:
+        return None
+    final = FinalRecord(
+        biz_token=session.biz_token,
+        status=outcome.status,
+        error_code=outcome.error_code,
+        error_message=outcome.error_message,
+        similarity=outcome.similarity,
+        attempts=outcome.attempts,
+        media=_store_media(session, outcome, storage),
+        finalized_at=datetime.now(timezone.utc),
+        request_id=outcome.request_id,
+        extra=outcome.extra,
+    )
+    if not storage.create_json(final_key(session.biz_token), final.model_dump(mode="json")):
+        return FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
+    metrics.add_metric(name=f"Verifications{final.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    if settings.delete_compare_image and session.compare_image_key:
+        storage.delete(session.compare_image_key)
+    return final
+
+
+def _store_media(
+    session: SessionRecord, outcome: WebVerificationOutcome, storage: Bucket
+) -> dict[str, StoredMedia]:
+    """Media first, final record second, so a final record never points at something missing."""
+    return {
+        name: copy_provider_media(storage, media, session.biz_token, MEDIA_FILES[name])
+        for name, media in outcome.media.items()
+    }
