@@ -61,7 +61,12 @@ class Stack:
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
         self.bucket = accounts.app_bucket(options.region)
         self.function_keys = accounts.function_keys(options.region)
-        self.keys = [*accounts.KEYS, *self.function_keys.values()]
+        # SCF functions sign with their role's temporary key, Lambda functions with a sub-user's (sam local).
+        self.keys = [
+            *accounts.KEYS,
+            *self.function_keys.values(),
+            *accounts.sub_user_keys(options.region).values(),
+        ]
         self._servers: list[BackgroundServer] = []
 
     def function_env(self, function: str | None = None) -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 
 from deploy.samlocal.lambdas import WarmFunctions, function_name
-from deploy.samlocal.probes import cos_event, http_event, with_biz_token, with_body
+from deploy.samlocal.probes import http_event, with_biz_token, with_body
 from tests.integration.relay import md5_hex
 
 
@@ -51,13 +51,4 @@ class SamRelay:
         assert answer.status == 200, answer.body
         put = requests.put(answer.body["uploadUrl"], data=data, headers=answer.body["headers"], timeout=30)
         assert put.status_code == 200, put.text
-        key = str(answer.body["key"])
-        self.record(key, len(data))
-        return key
-
-    def record(self, key: str, size: int) -> None:
-        # COS notifies only SCF functions: on AWS nothing triggers HashOnUpload. Until the flows hash an
-        # upload on first use (issue 17 part 4), this invoke stands in for the SCF trigger.
-        event = cos_event(key, size)
-        outcome = self.functions.invoke(function_name("hash_on_upload"), event)
-        assert outcome == {"recorded": [key]}, outcome
+        return str(answer.body["key"])

@@ -1,6 +1,7 @@
 """Both flows end to end on the AWS stack alone, each function in SAM's runtime emulator against the local
 cloud: the web flow (upload, verification, FaceID page, callback, stored result) and the app-SDK flow
-(uploads, light sequence, liveness comparison)."""
+(uploads, light sequence, liveness comparison). COS cannot notify Lambda, so nothing runs HashOnUpload
+here: the flows hash each upload on first use."""
 
 from urllib.parse import parse_qs, urlsplit
 
