@@ -67,4 +67,6 @@ def test_app_sdk_liveness_passes_with_a_light_sequence(relay: SamRelay) -> None:
 
     assert comparison.status == 200, comparison.body
     assert (comparison.body["result"], comparison.body["passed"]) == ("Success", True)
-    assert comparison.body["bestFrame"]["key"].startswith("results/")
+    frame = requests.get(comparison.body["bestFrame"]["url"], timeout=30)
+    assert frame.content[:3] == b"\xff\xd8\xff"
+    assert md5_hex(frame.content) == comparison.body["bestFrame"]["md5"]
