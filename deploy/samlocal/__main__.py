@@ -10,7 +10,9 @@ durations  first-invoke Duration of every function in the runtime emulator, with
 import argparse
 import shutil
 import sys
+from collections import defaultdict
 from pathlib import Path
+from statistics import median
 
 from deploy.samlocal import CLOUD_ALIAS, NETWORK, ROOT, SamLocalError
 from deploy.samlocal.lambdas import WarmFunctions
@@ -18,6 +20,7 @@ from deploy.samlocal.probes import cold_invokes
 from deploy.samlocal.stack import down, up
 
 BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"
+VARIANTS = (("packaged", False), ("no-bytecode", True))
 
 
 def layer_variant(name: str, strip: bool) -> tuple[Path, Path]:
@@ -35,23 +38,31 @@ def layer_variant(name: str, strip: bool) -> tuple[Path, Path]:
     return template, layer
 
 
-def durations() -> None:
-    """Print a markdown table: each function's first-invoke Duration with and without bytecode."""
+def durations(rounds: int) -> None:
+    """Print a markdown table: each function's first-invoke Duration with and without bytecode, the median
+    of `rounds` fresh starts of every container (variants alternate, so load drifts hit both alike)."""
     up()
     try:
-        columns = {}
-        for name, strip in (("packaged", False), ("no-bytecode", True)):
-            template, layer = layer_variant(name, strip)
-            pyc = sum(1 for _ in layer.rglob("*.pyc"))
-            warm = WarmFunctions(template.with_suffix(".log"), template)
-            try:
-                columns[f"{name} ({pyc} .pyc)"] = {fn: i.duration_ms for fn, i in cold_invokes(warm).items()}
-            finally:
-                warm.stop()
-        print("| function | " + " | ".join(columns) + " |")
-        print("|---|" + "---:|" * len(columns))
-        for function in next(iter(columns.values())):
-            print(f"| {function} | " + " | ".join(f"{c[function]:.0f} ms" for c in columns.values()) + " |")
+        variants = {name: layer_variant(name, strip) for name, strip in VARIANTS}
+        runs: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in variants}
+        for _ in range(rounds):
+            for name, (template, _layer) in variants.items():
+                warm = WarmFunctions(template.with_suffix(".log"), template)
+                try:
+                    for function, invocation in cold_invokes(warm).items():
+                        runs[name][function].append(invocation.duration_ms)
+                finally:
+                    warm.stop()
+        pyc = {name: sum(1 for _ in layer.rglob("*.pyc")) for name, (_template, layer) in variants.items()}
+        print("| function | " + " | ".join(f"{name} ({pyc[name]} .pyc)" for name in variants) + " |")
+        print("|---|" + "---:|" * len(variants))
+        for function in runs[VARIANTS[0][0]]:
+            cells = [runs[name][function] for name in variants]
+            print(
+                f"| {function} | "
+                + " | ".join(f"{median(c):.0f} ms ({min(c):.0f}-{max(c):.0f})" for c in cells)
+                + " |"
+            )
     finally:
         down()
 
@@ -63,7 +74,9 @@ def main(argv: list[str]) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("command", choices=["up", "down", "durations"])
-    command = parser.parse_args(argv).command
+    parser.add_argument("--rounds", type=int, default=3, help="durations: fresh starts per variant")
+    args = parser.parse_args(argv)
+    command = args.command
     try:
         if command == "up":
             endpoints = up()
@@ -71,7 +84,7 @@ def main(argv: list[str]) -> None:
         elif command == "down":
             down(stop_engine=True)
         else:
-            durations()
+            durations(args.rounds)
     except SamLocalError as error:
         sys.exit(f"make sam-local: {error}")
 

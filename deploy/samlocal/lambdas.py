@@ -63,7 +63,8 @@ class WarmFunctions:
         self.port = free_port()
         command = [str(SAM), "local", "start-lambda", "--warm-containers", "EAGER", "--port", str(self.port)]
         if template is not None:
-            command += ["--template", str(template)]
+            # SAM looks for samconfig.toml next to the template it is given: name ours.
+            command += ["--template", str(template), "--config-file", str(ROOT / "samconfig.toml")]
         with log.open("wb") as output:
             self._process = subprocess.Popen(  # noqa: S603 - SAM CLI from .venv-deploy
                 command, cwd=ROOT, env=sam_environment(), stdout=output, stderr=subprocess.STDOUT
