@@ -14,12 +14,11 @@ from collections import defaultdict
 from pathlib import Path
 from statistics import median
 
-from deploy.samlocal import CLOUD_ALIAS, NETWORK, ROOT, SamLocalError
+from deploy.samlocal import CLOUD_ALIAS, NETWORK, SamLocalError
 from deploy.samlocal.lambdas import WarmFunctions
 from deploy.samlocal.probes import cold_invokes
-from deploy.samlocal.stack import down, up
+from deploy.samlocal.stack import BUILT_TEMPLATE, down, up
 
-BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"
 VARIANTS = (("packaged", False), ("no-bytecode", True))
 
 

@@ -1,7 +1,9 @@
 """Bring up and tear down what `sam local` needs here: engine, stand-in image, built template, local cloud."""
 
-from deploy.samlocal import LABEL, cloud, engine, standin
+from deploy.samlocal import LABEL, ROOT, SamLocalError, cloud, engine, standin
 from deploy.samlocal.lambdas import sam_build
+
+BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"
 
 
 def prepare() -> tuple[str, str]:
@@ -14,7 +16,24 @@ def prepare() -> tuple[str, str]:
 def up() -> dict[str, str]:
     runtime, image = prepare()
     sam_build()
+    check_layer(runtime)
     return cloud.start(image, runtime)
+
+
+def check_layer(runtime: str) -> None:
+    """Binary wheels in the built template's layer must be the runtime's CPython's: pydantic_core built for
+    another version fails at import, inside the emulator, far from the cause."""
+    built = BUILT_TEMPLATE.read_text()
+    tag = f"cpython-{runtime.removeprefix('python').replace('.', '')}-"
+    for line in built.splitlines():
+        if "ContentUri:" in line:
+            layer = (BUILT_TEMPLATE.parent / line.split(":", 1)[1].strip()).resolve()
+            others = sorted({so.name for so in layer.rglob("*.cpython-*.so") if tag not in so.name})
+            if others:
+                raise SamLocalError(
+                    f"the layer {layer} holds extensions for another Python than {runtime}: "
+                    f"{', '.join(others[:3])} (make package must build the layer for template.yaml's runtime)"
+                )
 
 
 def down(stop_engine: bool = False) -> None:
