@@ -52,7 +52,11 @@ def test_the_document_covers_every_route_the_gateway_serves() -> None:
     assert set(OPERATIONS) == served
 
 
-@pytest.mark.parametrize("path", sorted(path for path, method in OPERATIONS if method == "POST"))
+# Routes that read a JSON body (cancel and redact take none, so whatever is sent is not read).
+BODY_ROUTES = sorted(path for path, ops in DOCUMENT["paths"].items() if "requestBody" in ops.get("post", {}))
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
 def test_a_body_that_is_not_utf8_is_refused_as_invalid_json(relay: Relay, path: str) -> None:
     """Found by the fuzzer: platforms that pass such a body base64-encoded (isBase64Encoded) must not turn
     it into a 500."""
