@@ -1,6 +1,7 @@
 """Lambda events for `make sam-local`, made from the samples in events/ so every shape stays the one the
 platform sends: with another body, another token, or no app token. And each function's first invoke: a path
-that needs no network (401, 400 or a key hash-on-upload ignores), so its Duration is the cold start."""
+that needs no network (401, 400, a key hash-on-upload ignores, an event that is no schedule), so its
+Duration is the cold start."""
 
 import copy
 import json
@@ -15,6 +16,7 @@ HTTP_JOBS = (
     "token_issuance",
     "redirect_callback",
     "result_read",
+    "verification_lifecycle",
 )
 LAMBDA_SHAPES = ("lambda-v1", "lambda-v2", "lambda-url")
 # The BizToken in the samples' paths and queries (events/result_read.*, events/redirect_callback.*).
@@ -67,6 +69,7 @@ def cos_event(key: str, size: int) -> dict[str, Any]:
 
 
 OUTSIDE_UPLOADS_KEY = "results/not-an-upload.jpg"
+NOT_A_SCHEDULE = {"detail-type": "Object Created", "source": "aws.s3"}
 OVERLONG_TOKEN = "X" * 65  # GET /callback takes at most 64 characters
 
 
@@ -76,6 +79,8 @@ def cold_probes() -> dict[str, dict[str, Any]]:
     # Browsers call the callback without a token of ours; a malformed BizToken is refused before any call.
     probes["redirect_callback"] = with_biz_token(http_event("redirect_callback"), OVERLONG_TOKEN)
     probes["hash_on_upload"] = cos_event(OUTSIDE_UPLOADS_KEY, 5)
+    # The schedule's sweeper refuses any other event before it looks at the bucket.
+    probes["lifecycle_sweeper"] = NOT_A_SCHEDULE
     return {function_name(job): event for job, event in probes.items()}
 
 

@@ -1,7 +1,7 @@
 """Both flows end to end on the AWS stack alone, each function in SAM's runtime emulator against the local
 cloud: the web flow (upload, verification, FaceID page, callback, stored result) and the app-SDK flow
-(uploads, light sequence, liveness comparison). COS cannot notify Lambda, so nothing runs HashOnUpload
-here: the flows hash each upload on first use."""
+(uploads, light sequence, liveness comparison), and the sweeper's scheduled run. COS cannot notify Lambda,
+so nothing runs HashOnUpload here: the flows hash each upload on first use."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,7 +10,7 @@ import requests
 import tomllib
 
 from deploy.samlocal import ROOT
-from deploy.samlocal.lambdas import WarmFunctions
+from deploy.samlocal.lambdas import WarmFunctions, function_name, sample_event
 from tests.integration.relay import binary_blob, complete_on_faceid, md5_hex, photo
 from tests.samlocal.relay import SamRelay
 
@@ -70,3 +70,11 @@ def test_app_sdk_liveness_passes_with_a_light_sequence(relay: SamRelay) -> None:
     frame = requests.get(comparison.body["bestFrame"]["url"], timeout=30)
     assert frame.content[:3] == b"\xff\xd8\xff"
     assert md5_hex(frame.content) == comparison.body["bestFrame"]["md5"]
+
+
+def test_the_scheduled_sweep_runs(functions: WarmFunctions) -> None:
+    report = functions.invoke(
+        function_name("lifecycle_sweeper"), sample_event("lifecycle_sweeper.eventbridge-schedule.json")
+    )
+
+    assert "error" not in report, report

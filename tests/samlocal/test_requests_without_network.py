@@ -2,12 +2,14 @@
 its first invoke, a request without the app token, and a request with one field wrong."""
 
 import json
+import re
 from typing import Any
 
 import pytest
 
+from deploy.samlocal import ROOT
 from deploy.samlocal.lambdas import Invocation, WarmFunctions, function_name
-from deploy.samlocal.probes import HTTP_JOBS, LAMBDA_SHAPES, http_event, without_app_token
+from deploy.samlocal.probes import HTTP_JOBS, LAMBDA_SHAPES, cold_probes, http_event, without_app_token
 from tests.samlocal.relay import SamRelay
 
 UNAUTHORIZED = {
@@ -29,18 +31,28 @@ BAD_REQUESTS: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "result_read": ({"biz_token": "not-a-biz-token"}, "bizToken"),
     "redirect_callback": ({"biz_token": "not-a-biz-token"}, "bizToken"),
+    "verification_lifecycle": ({"biz_token": "not-a-biz-token"}, "bizToken"),
 }
+
+
+def test_every_function_of_the_template_gets_a_first_invoke() -> None:
+    template = (ROOT / "template.yaml").read_text()
+    functions = re.findall(r"^  (\w+):\n    Type: AWS::Serverless::Function$", template, re.MULTILINE)
+
+    assert sorted(cold_probes()) == sorted(functions)
 
 
 def test_each_first_invoke_is_answered_without_the_network(cold_starts: dict[str, Invocation]) -> None:
     answers = {name: invocation.payload for name, invocation in cold_starts.items()}
 
-    for job in ("presign_upload", "sequence_generation", "liveness_compare", "token_issuance", "result_read"):
-        assert answers[function_name(job)]["statusCode"] == 401
+    for job in HTTP_JOBS:
+        if job != "redirect_callback":
+            assert answers[function_name(job)]["statusCode"] == 401
     callback = answers["RedirectCallback"]
     assert (callback["statusCode"], '"field":"query.token"' in callback["body"]) == (400, True)
     # A COS event for an object outside uploads/ (e.g. our own results) is ignored, not hashed.
     assert answers["HashOnUpload"]["recorded"] == []
+    assert "error" in answers["LifecycleSweeper"]
     assert all(invocation.duration_ms > 0 for invocation in cold_starts.values())
 
 
