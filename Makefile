@@ -21,7 +21,8 @@ PY310 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python)
 PY310_VENV := .venv-py310
 PY310_STAMP := $(PY310_VENV)/.installed
 
-.PHONY: test-py310 install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check cfn-lint-current scan bench openapi shell-tools clean
+.PHONY: test-py310 install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check cfn-lint-current scan bench openapi shell-tools clean \
+	sam-local sam-local-up sam-local-down
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -125,6 +126,18 @@ bench: $(STAMP)
 ## openapi: docs/openapi.json and docs/api.md from the functions' resolvers (tests/contract/api fails when stale)
 openapi: $(STAMP)
 	$(BIN)/python -m deploy.openapi
+
+## sam-local: every function in SAM CLI's Lambda runtime emulator (Docker), against the local cloud in a
+## container: both flows, every Lambda event shape. Installs docker.io and starts dockerd if needed (root).
+sam-local: package $(DEPLOY_STAMP)
+	$(BIN)/pytest tests/samlocal
+
+## sam-local-up / sam-local-down: the same setup left running, for `sam local invoke` by hand (README)
+sam-local-up: package $(DEPLOY_STAMP)
+	$(BIN)/python -m deploy.samlocal up
+
+sam-local-down: $(STAMP)
+	$(BIN)/python -m deploy.samlocal down
 
 clean:
 	rm -rf $(VENV) $(DEPLOY_VENV) $(PY310_VENV) $(CFN_LINT_VENV) $(CHECKOV_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud
