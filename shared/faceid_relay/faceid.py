@@ -9,17 +9,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from aws_lambda_powertools.metrics import MetricUnit
-from tencentcloud.common import credential
-from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.faceid.v20180301 import faceid_client, models
 
 from faceid_relay.errors import (
     ContentChanged,
@@ -38,6 +34,10 @@ from faceid_relay.models.responses import Attempt
 from faceid_relay.models.rules import WEB_ACTIONS, Action, ApiFlavor, WebActions
 from faceid_relay.observability import metrics
 from faceid_relay.settings import Settings
+
+if TYPE_CHECKING:
+    from tencentcloud.common.common_client import CommonClient
+    from tencentcloud.faceid.v20180301 import faceid_client
 
 API_VERSION = "2018-03-01"
 # Actions removed from the intl SDK in 3.1.50 (reference §0.2): called through CommonClient.
@@ -411,28 +411,48 @@ def _linked_media(answer: Mapping[str, Any]) -> dict[str, ProviderMedia]:
 
 
 class _SdkSender:
-    """One call through the intl SDK's client, or CommonClient for the legacy actions it no longer ships."""
+    """One call through the intl SDK's client, or CommonClient for the legacy actions it no longer ships.
+
+    The SDK's clients (and their modules) are loaded at the first call, not at init: a cold start whose first
+    answer needs no FaceID call (a presign, a stored result) does not pay for them (docs/performance.md)."""
 
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @cached_property
+    def _clients(self) -> tuple["faceid_client.FaceidClient", "CommonClient"]:
+        # Deferred to the first call: see the class docstring.
+        from tencentcloud.common import credential
+        from tencentcloud.common.common_client import CommonClient
+        from tencentcloud.common.profile.client_profile import ClientProfile
+        from tencentcloud.common.profile.http_profile import HttpProfile
+        from tencentcloud.faceid.v20180301 import faceid_client
+
+        settings = self._settings
         token = settings.session_token.get_secret_value() if settings.session_token else None
         cred = credential.Credential(settings.secret_id, settings.secret_key.get_secret_value(), token)
         http = HttpProfile(
             endpoint=settings.faceid_host, protocol=settings.faceid_scheme, reqTimeout=REQUEST_TIMEOUT_SECONDS
         )
         profile = ClientProfile(httpProfile=http, language="en-US")
-        self._client = faceid_client.FaceidClient(cred, settings.region, profile)
-        self._common = CommonClient("faceid", API_VERSION, cred, settings.region, profile)
+        return (
+            faceid_client.FaceidClient(cred, settings.region, profile),
+            CommonClient("faceid", API_VERSION, cred, settings.region, profile),
+        )
 
     def __call__(self, action: Action, params: Mapping[str, Any]) -> dict[str, Any]:
+        client, common = self._clients
         if action in LEGACY_ACTIONS:
             try:
-                answer: dict[str, Any] = self._common.call_json(action.value, dict(params))["Response"]
+                answer: dict[str, Any] = common.call_json(action.value, dict(params))["Response"]
             except requests.RequestException as error:
                 # CommonClient lets a body that breaks off mid-read escape unwrapped.
                 raise TencentCloudSDKException("ClientNetworkError", type(error).__name__) from error
             return answer
+        from tencentcloud.faceid.v20180301 import models
+
         request = getattr(models, f"{action.value}Request")()
         request.from_json_string(json.dumps(dict(params)))
-        response = getattr(self._client, action.value)(request)
+        response = getattr(client, action.value)(request)
         result: dict[str, Any] = json.loads(response.to_json_string())
         return result

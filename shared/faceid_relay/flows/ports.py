@@ -2,12 +2,17 @@
 storage.Storage, faceid.FaceId and webhooks.WebhookEndpoint serve them in a function, in-memory fakes in
 unit tests and benchmarks."""
 
-from typing import Any, Protocol
+from __future__ import annotations
 
-from faceid_relay import faceid
+from typing import TYPE_CHECKING, Any, Protocol
+
 from faceid_relay.models.rules import Action, ApiFlavor
 from faceid_relay.storage import ObjectDigest, ObjectHead
 from faceid_relay.webhooks import DeliveryResult
+
+if TYPE_CHECKING:
+    # Annotations only: hash_on_upload reads the bucket alone and so does not load FaceID's module and SDK.
+    from faceid_relay import faceid
 
 
 class Bucket(Protocol):
