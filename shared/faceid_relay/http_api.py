@@ -3,6 +3,7 @@ one mapping of every failure to `{code, message, field?}`, the app-token check, 
 
 import hmac
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -193,6 +194,9 @@ def _app_token_gate(expected: SecretStr | str) -> Callable[[Mapping[str, Any]], 
     return check
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def http_handler(
     resolver: APIGatewayHttpResolver, logger: Logger, *, app_token: SecretStr | str | None = None
 ) -> Handler:
@@ -218,6 +222,11 @@ def http_handler(
         denied = gate(request.event) if gate is not None else None
         if denied is not None:
             return to_platform_response(denied, request.shape)
+        if _CONTROL_CHARACTER.search(request.event["rawPath"]):
+            # Powertools anchors its route patterns with `$`, which also matches before a final newline:
+            # `/verifications/<token>\n` would reach the route as `<token>`. No route has such a path.
+            not_found = RouteNotFound()
+            return to_platform_response(json_response(not_found.status, not_found.body()), request.shape)
         if not body_is_text(request.event):
             invalid = InvalidRequest("The body is not valid JSON.", field="body")
             return to_platform_response(json_response(invalid.status, invalid.body()), request.shape)
