@@ -2,7 +2,9 @@
 one mapping of every failure to `{code, message, field?}`, the app-token check, and the entry point."""
 
 import hmac
+import json
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -21,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
 
 from faceid_relay.errors import (
+    ContentTooLarge,
     InternalError,
     InvalidRequest,
     RelayError,
@@ -34,10 +37,12 @@ from faceid_relay.platform.context import wrap_context
 from faceid_relay.platform.http import (
     UnsupportedEventError,
     body_is_text,
+    body_size,
     json_response,
     to_http_api_v2,
     to_platform_response,
 )
+from faceid_relay.settings import DEFAULT_MAX_BODY_BYTES
 
 Handler = Callable[[Any, Any], dict[str, Any]]
 
@@ -47,6 +52,12 @@ CORS_ALLOW_HEADERS = frozenset({"Authorization", "Content-Type", "Idempotency-Ke
 CORS_EXPOSE_HEADERS = ("Retry-After",)
 # Pydantic prefixes the messages of custom validators with these; the client needs only the reason.
 _VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
+# Every request body is a flat JSON object of a few KB; these bound what parsing one may cost. Deeper nesting
+# made json.loads raise RecursionError, a longer integer Python's int-string limit (4,300 digits): both 500s.
+MAX_JSON_DEPTH = 16
+MAX_JSON_INTEGER_DIGITS = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def create_resolver(
@@ -73,6 +84,7 @@ def create_resolver(
         # Powertools' debug mode (POWERTOOLS_DEV) prints every event, bearer token included: never.
         debug=False,
         strip_prefixes=list(strip_prefixes) or None,
+        json_body_deserializer=parse_json_body,
         enable_validation=True,
         # Without this, output that breaks a route's return annotation is raised as RequestValidationError and
         # would blame the client; with it, it is ResponseValidationError, answered 500 below.
@@ -113,6 +125,31 @@ def create_resolver(
     for exception_class, handle in handlers.items():
         resolver.exception_handler(exception_class)(handle)
     return resolver
+
+
+def parse_json_body(text: str) -> Any:
+    """A request body as JSON, refusing (400, field body) nesting deeper than MAX_JSON_DEPTH before parsing
+    and integers longer than MAX_JSON_INTEGER_DIGITS while parsing; invalid JSON raises JSONDecodeError,
+    which the resolver answers as such."""
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidRequest(
+                f"The body nests objects or arrays deeper than {MAX_JSON_DEPTH} levels; "
+                "send the flat object the route documents.",
+                field="body",
+            )
+    return json.loads(text, parse_int=_bounded_int)
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_JSON_INTEGER_DIGITS:
+        raise InvalidRequest(
+            f"The body has an integer longer than {MAX_JSON_INTEGER_DIGITS} digits; no field takes one.",
+            field="body",
+        )
+    return int(digits)
 
 
 def documented_responses(
@@ -161,13 +198,18 @@ def _app_token_gate(expected: SecretStr | str) -> Callable[[Mapping[str, Any]], 
 
 
 def http_handler(
-    resolver: APIGatewayHttpResolver, logger: Logger, *, app_token: SecretStr | str | None = None
+    resolver: APIGatewayHttpResolver,
+    logger: Logger,
+    *,
+    app_token: SecretStr | str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Handler:
     """The function's entry point, `handler(event, context)`, for SCF and Lambda alike.
 
     Wraps the context, adapts the event to HTTP API v2 (an unknown event is answered 400), injects the
     context into the logger with the request id as correlation id, checks the app token when one is
-    given, resolves, and shapes the response for the platform."""
+    given, refuses a body over `max_body_bytes` (413) before reading it, resolves, and shapes the response
+    for the platform."""
     gate = _app_token_gate(app_token) if app_token is not None else None
 
     # log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT: events carry the app's bearer token.
@@ -184,6 +226,13 @@ def http_handler(
         denied = gate(request.event) if gate is not None else None
         if denied is not None:
             return to_platform_response(denied, request.shape)
+        if body_size(request.event) > max_body_bytes:
+            too_large = ContentTooLarge(
+                f"The request body is larger than {max_body_bytes} bytes; "
+                "no request of this API is that large.",
+                field="body",
+            )
+            return to_platform_response(json_response(too_large.status, too_large.body()), request.shape)
         if not body_is_text(request.event):
             invalid = InvalidRequest("The body is not valid JSON.", field="body")
             return to_platform_response(json_response(invalid.status, invalid.body()), request.shape)

@@ -40,7 +40,12 @@ def http_function(
             security_schemes={APP_TOKEN_SCHEME: HTTPBearer()},
             security=[{APP_TOKEN_SCHEME: []}],
         )
-    handler = http_handler(app, logger, app_token=settings.app_token if app_token else None)
+    handler = http_handler(
+        app,
+        logger,
+        app_token=settings.app_token if app_token else None,
+        max_body_bytes=settings.max_body_bytes,
+    )
 
     def remaining_seconds() -> float:
         return app.lambda_context.get_remaining_time_in_millis() / 1000
