@@ -56,7 +56,7 @@ class StubStorage(Storage):
     def presign_download_for_provider(self, key: str, ttl: int) -> str:
         return _presigned(key)
 
-    def presign_download_for_client(self, key: str, ttl: int) -> str:
+    def presign_download_for_client(self, key: str, ttl: int, *, content_type: str, filename: str) -> str:
         return _presigned(key)
 
     def etag(self, key: str) -> str | None:

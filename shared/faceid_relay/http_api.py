@@ -223,26 +223,38 @@ def http_handler(
             logger.warning("Unsupported event", reason=str(error))
             return json_response(HTTPStatus.BAD_REQUEST, {"code": "UnsupportedEvent", "message": str(error)})
         logger.set_correlation_id(request.event["requestContext"]["requestId"])
-        denied = gate(request.event) if gate is not None else None
+        return to_platform_response(_not_stored(answer(request.event, context)), request.shape)
+
+    def answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        denied = gate(event) if gate is not None else None
         if denied is not None:
-            return to_platform_response(denied, request.shape)
-        if body_size(request.event) > max_body_bytes:
+            return denied
+        if body_size(event) > max_body_bytes:
             too_large = ContentTooLarge(
                 f"The request body is larger than {max_body_bytes} bytes; "
                 "no request of this API is that large.",
                 field="body",
             )
-            return to_platform_response(json_response(too_large.status, too_large.body()), request.shape)
-        if not body_is_text(request.event):
+            return json_response(too_large.status, too_large.body())
+        if not body_is_text(event):
             invalid = InvalidRequest("The body is not valid JSON.", field="body")
-            return to_platform_response(json_response(invalid.status, invalid.body()), request.shape)
-        return to_platform_response(resolver.resolve(request.event, context), request.shape)
+            return json_response(invalid.status, invalid.body())
+        return resolver.resolve(event, context)
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         response: dict[str, Any] = handle(event, wrap_context(context))
         return response
 
     return handler
+
+
+def _not_stored(response: dict[str, Any]) -> dict[str, Any]:
+    """Every answer of this API carries a presigned URL, a BizToken, personal data or an error about them:
+    no browser or proxy may keep a copy (RFC 9111 §5.2.2.5)."""
+    headers = response.setdefault("headers", {})
+    if not any(name.lower() == "cache-control" for name in headers):
+        headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _json(

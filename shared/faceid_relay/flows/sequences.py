@@ -16,6 +16,8 @@ from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
 
 MAX_SEQUENCE_BYTES = 16 * 1024 * 1024
+SEQUENCE_FILE = "sequence.bin"
+SEQUENCE_CONTENT_TYPE = "application/octet-stream"
 
 
 def generate_sequence(
@@ -44,10 +46,12 @@ def generate_sequence(
         raise ProviderMediaUnavailable(
             "FaceID's light sequence arrived damaged (MD5 mismatch). Retry the request."
         )
-    key = result_media_key(f"sequence-{uuid.uuid4().hex}", "sequence.bin")
-    storage.create(key, sequence, "application/octet-stream")
+    key = result_media_key(f"sequence-{uuid.uuid4().hex}", SEQUENCE_FILE)
+    storage.create(key, sequence, SEQUENCE_CONTENT_TYPE)
     return SequenceResponse(
-        reflect_sequence_url=storage.presign_download_for_client(key, settings.result_url_ttl),
+        reflect_sequence_url=storage.presign_download_for_client(
+            key, settings.result_url_ttl, content_type=SEQUENCE_CONTENT_TYPE, filename=SEQUENCE_FILE
+        ),
         reflect_sequence_md5=md5,
         expires_at=datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl),
         request_id=str(answer.get("RequestId", "")),

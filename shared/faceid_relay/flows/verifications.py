@@ -168,7 +168,12 @@ def read_verification_result(
     final = _finalize(session, settings, storage, faceid)
     media = {
         name: StoredMediaLink(
-            url=storage.presign_download_for_client(item.key, settings.result_url_ttl),
+            url=storage.presign_download_for_client(
+                item.key,
+                settings.result_url_ttl,
+                content_type=MEDIA_FILES[name][1],
+                filename=MEDIA_FILES[name][0],
+            ),
             md5=item.md5,
             size=item.size,
             expires_at=datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl),
