@@ -1,5 +1,6 @@
 """GET /callback?token= — where FaceID sends the browser: the result is copied out once, the session
-marked final, and the browser sent to the returnUrl fixed at issuance. No app token (browsers call it)."""
+marked final, and the browser sent to the returnUrl fixed at issuance. No app token (browsers call it);
+a browser meets a page, or its returnUrl with status=error, where an API client gets the JSON error."""
 
 from typing import Annotated
 
@@ -8,9 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from faceid_relay.flows.verifications import finish_verification
 from faceid_relay.http_api import documented_responses
+from faceid_relay.pages import prefers_html
 from faceid_relay.runtime import http_function
 
-fn = http_function(lambda settings: [settings.web_actions[1]], app_token=False)
+fn = http_function(lambda settings: [settings.web_actions[1]], app_token=False, error_pages=True)
 app = fn.app
 
 
@@ -19,8 +21,9 @@ app = fn.app
     responses=documented_responses(None, "On to the returnUrl.", status=302),
 )
 def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Response[str]:
-    location = finish_verification(token, fn.settings, fn.storage, fn.faceid)
-    return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")
+    person = prefers_html(app.current_event.headers.get("accept"))
+    location = finish_verification(token, fn.settings, fn.storage, fn.faceid, redirect_failures=person)
+    return Response(status_code=302, headers={"Location": location}, body="")
 
 
 handler = fn.handler

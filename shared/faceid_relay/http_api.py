@@ -18,7 +18,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
 
@@ -32,7 +31,8 @@ from faceid_relay.errors import (
     catalogue,
 )
 from faceid_relay.models.responses import ErrorBody
-from faceid_relay.observability import metrics
+from faceid_relay.observability import metrics, record_error
+from faceid_relay.pages import PAGE_HEADERS, error_page, prefers_html
 from faceid_relay.platform.context import wrap_context
 from faceid_relay.platform.http import (
     UnsupportedEventError,
@@ -65,6 +65,7 @@ def create_resolver(
     cors_origins: Sequence[str] = (),
     strip_prefixes: Sequence[str] = (),
     logger: Logger | logging.Logger | None = None,
+    error_pages: bool = False,
 ) -> APIGatewayHttpResolver:
     """A validating resolver whose every error is `{code, message, field?}` JSON. A function reads:
 
@@ -77,7 +78,9 @@ def create_resolver(
 
     cors_origins: exact origins (`https://app.example.com`) allowed to call from a browser; none → CORS off.
     strip_prefixes: path prefixes an API Gateway publishes the function under (see platform/http.py).
-    logger: where unexpected errors are logged (the function's Powertools Logger; stdlib otherwise)."""
+    logger: where unexpected errors are logged (the function's Powertools Logger; stdlib otherwise).
+    error_pages: errors are an HTML page (pages.py) when the request prefers HTML: for routes a person's
+    browser opens (the callback); API clients keep the JSON."""
     log = logger or logging.getLogger(__name__)
     resolver = APIGatewayHttpResolver(
         cors=_cors_config(cors_origins),
@@ -91,11 +94,17 @@ def create_resolver(
         response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
     )
 
-    def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
-        return _error_response(_invalid_request(error.errors()))
+    def error_response(error: RelayError) -> Response[Any]:
+        if error_pages and prefers_html(resolver.current_event.headers.get("accept")):
+            headers = {**error.headers(), **PAGE_HEADERS}
+            return Response(status_code=error.status, body=error_page(error), headers=headers)
+        return _json(error.status, error.body(), headers=error.headers())
 
-    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
-        return _error_response(UnsupportedContentType("Send the request body as application/json."))
+    def invalid_request(error: RequestValidationError) -> Response[Any]:
+        return error_response(_invalid_request(error.errors()))
+
+    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[Any]:
+        return error_response(UnsupportedContentType("Send the request body as application/json."))
 
     def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
         body = {
@@ -104,18 +113,16 @@ def create_resolver(
         }
         return _json(HTTPStatus.NOT_FOUND, body)
 
-    def relay_error(error: RelayError) -> Response[dict[str, Any]]:
-        metrics.add_metric(name=error.code, unit=MetricUnit.Count, value=1)
-        if error.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            log.error("Request failed: %s", error.code, exc_info=error)
-        return _error_response(error)
+    def relay_error(error: RelayError) -> Response[Any]:
+        record_error(error, log)
+        return error_response(error)
 
-    def unexpected_error(error: Exception) -> Response[dict[str, Any]]:
+    def unexpected_error(error: Exception) -> Response[Any]:
         log.error("Unhandled error", exc_info=error)
-        return _error_response(InternalError())
+        return error_response(InternalError())
 
     # Powertools picks the handler of the nearest class in the exception's MRO, so Exception is the fallback.
-    handlers: dict[type[Exception], Callable[[Any], Response[dict[str, Any]]]] = {
+    handlers: dict[type[Exception], Callable[[Any], Response[Any]]] = {
         RequestValidationError: invalid_request,
         RequestUnsupportedContentType: unsupported_media_type,
         NotFoundError: route_not_found,
@@ -263,10 +270,6 @@ def _json(
     return Response(
         status_code=int(status), content_type=content_types.APPLICATION_JSON, body=dict(body), headers=headers
     )
-
-
-def _error_response(error: RelayError) -> Response[dict[str, Any]]:
-    return _json(error.status, error.body(), headers=error.headers())
 
 
 def _invalid_request(errors: Sequence[Any]) -> InvalidRequest:

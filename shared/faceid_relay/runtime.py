@@ -27,13 +27,17 @@ class HttpFunction:
 
 
 def http_function(
-    calls: Iterable[Action] | Callable[[Settings], Iterable[Action]] = (), *, app_token: bool = True
+    calls: Iterable[Action] | Callable[[Settings], Iterable[Action]] = (),
+    *,
+    app_token: bool = True,
+    error_pages: bool = False,
 ) -> HttpFunction:
     """`calls`: the FaceID actions this function calls, or how to pick them from the settings (the API
-    flavor); the deployment's region must serve them all."""
+    flavor); the deployment's region must serve them all. `error_pages`: a person's browser opens it, so
+    errors are a page when the request prefers HTML."""
     settings = Settings.from_env()
     settings.require_actions(*(calls(settings) if callable(calls) else calls))
-    app = create_resolver(cors_origins=settings.cors_origins, logger=logger)
+    app = create_resolver(cors_origins=settings.cors_origins, logger=logger, error_pages=error_pages)
     if app_token:
         app.configure_openapi(
             title="faceid-relay",

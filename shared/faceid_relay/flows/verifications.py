@@ -16,6 +16,7 @@ from faceid_relay.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     ProviderMediaUnavailable,
+    RelayError,
     VerificationExpired,
     VerificationNotFound,
 )
@@ -39,7 +40,7 @@ from faceid_relay.models.responses import (
     VerificationResult,
 )
 from faceid_relay.models.rules import WEB_ACTIONS, Purpose, ReturnUrlPolicy, validate_biz_token
-from faceid_relay.observability import metrics
+from faceid_relay.observability import metrics, record_error
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
 
@@ -149,12 +150,23 @@ def _issued(session: SessionRecord) -> VerificationResponse:
     )
 
 
-def finish_verification(raw_token: str, settings: Settings, storage: Storage, faceid: FaceId) -> str:
+def finish_verification(
+    raw_token: str, settings: Settings, storage: Storage, faceid: FaceId, *, redirect_failures: bool = False
+) -> str:
     """The callback: where to send the browser. Only a token we issued is accepted, the result is
     fetched once per token and stored before the session is marked final; the redirect goes to the
-    returnUrl fixed at issuance, never to anything the request names."""
+    returnUrl fixed at issuance, never to anything the request names.
+
+    `redirect_failures` (a person's browser): a failure once the verification is known sends the browser
+    to its returnUrl with status=error instead of raising; the app reads the truth with GET /verifications."""
     session = _session(raw_token, storage)
-    final = _finalize(session, settings, storage, faceid)
+    try:
+        final = _finalize(session, settings, storage, faceid)
+    except RelayError as error:
+        if not redirect_failures:
+            raise
+        record_error(error)
+        return _return_location(session, "error")
     status = final.status if final is not None else "pending"
     return _return_location(session, status)
 
