@@ -12,7 +12,9 @@ from faceid_relay.http_api import documented_responses
 from faceid_relay.pages import prefers_html
 from faceid_relay.runtime import http_function
 
-fn = http_function(lambda settings: [settings.web_actions[1]], app_token=False, error_pages=True)
+fn = http_function(
+    lambda settings: [settings.web_actions[1]], app_token=False, error_pages=True, rate_limit_backoff=False
+)
 app = fn.app
 
 

@@ -105,9 +105,12 @@ def _is_transport_failure(code: str) -> bool:
 
 
 class FaceId:
-    """FaceID for one deployment region. `remaining` tells how long the function may still run."""
+    """FaceID for one deployment region. `remaining` tells how long the function may still run; without
+    `backoff` (a path anyone may call) a rate limit is raised at once instead of retried."""
 
-    def __init__(self, settings: Settings, remaining: RemainingSeconds | None = None) -> None:
+    def __init__(
+        self, settings: Settings, remaining: RemainingSeconds | None = None, *, backoff: bool = True
+    ) -> None:
         token = settings.session_token.get_secret_value() if settings.session_token else None
         cred = credential.Credential(settings.secret_id, settings.secret_key.get_secret_value(), token)
         http = HttpProfile(
@@ -117,6 +120,7 @@ class FaceId:
         self._client = faceid_client.FaceidClient(cred, settings.region, profile)
         self._common = CommonClient("faceid", API_VERSION, cred, settings.region, profile)
         self._remaining: RemainingSeconds = remaining or (lambda: 30.0)
+        self._backoff = backoff
 
     def call(
         self, action: Action, params: dict[str, Any], verdicts: frozenset[str] = frozenset()
@@ -141,7 +145,7 @@ class FaceId:
                 delay = random.uniform(  # noqa: S311 - backoff jitter, not a secret
                     0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
                 )
-                if self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
+                if not self._backoff or self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
                     raise mapped from error
                 metrics.add_metric(name="ProviderRateLimitRetries", unit=MetricUnit.Count, value=1)
                 time.sleep(delay)

@@ -31,10 +31,12 @@ def http_function(
     *,
     app_token: bool = True,
     error_pages: bool = False,
+    rate_limit_backoff: bool = True,
 ) -> HttpFunction:
     """`calls`: the FaceID actions this function calls, or how to pick them from the settings (the API
     flavor); the deployment's region must serve them all. `error_pages`: a person's browser opens it, so
-    errors are a page when the request prefers HTML."""
+    errors are a page when the request prefers HTML. `rate_limit_backoff`: False where anyone may call, so
+    no request of theirs holds an instance waiting on FaceID's rate limit."""
     settings = Settings.from_env()
     settings.require_actions(*(calls(settings) if callable(calls) else calls))
     app = create_resolver(cors_origins=settings.cors_origins, logger=logger, error_pages=error_pages)
@@ -55,5 +57,9 @@ def http_function(
         return app.lambda_context.get_remaining_time_in_millis() / 1000
 
     return HttpFunction(
-        settings, Storage(settings), app, FaceId(settings, remaining=remaining_seconds), handler
+        settings,
+        Storage(settings),
+        app,
+        FaceId(settings, remaining=remaining_seconds, backoff=rate_limit_backoff),
+        handler,
     )

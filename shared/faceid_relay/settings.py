@@ -133,6 +133,16 @@ class Settings(BaseModel):
         alias="RELAY_APP_TOKEN",
         description=f"Bearer token of your app backend: {MIN_APP_TOKEN_LENGTH}+ characters, no spaces.",
     )
+    result_check_interval: int = Field(
+        2,
+        ge=1,
+        le=300,
+        alias="RELAY_RESULT_CHECK_INTERVAL",
+        description=(
+            "Seconds: FaceID is asked for a pending verification's result at most once per window of this "
+            "length per BizToken, across all instances (other callbacks and reads in it answer pending)."
+        ),
+    )
     max_body_bytes: int = Field(
         DEFAULT_MAX_BODY_BYTES,
         ge=16 * 1024,

@@ -5,6 +5,7 @@ import base64
 import binascii
 import hashlib
 import json
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from faceid_relay.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     ProviderMediaUnavailable,
+    RateLimited,
     RelayError,
     VerificationExpired,
     VerificationNotFound,
@@ -25,9 +27,11 @@ from faceid_relay.flows.uploads import finished_upload
 from faceid_relay.models.records import (
     FinalRecord,
     IdempotencyRecord,
+    ResultCheckRecord,
     SessionRecord,
     final_key,
     idempotency_key,
+    result_check_key,
     result_media_key,
     session_key,
 )
@@ -157,11 +161,16 @@ def finish_verification(
     fetched once per token and stored before the session is marked final; the redirect goes to the
     returnUrl fixed at issuance, never to anything the request names.
 
-    `redirect_failures` (a person's browser): a failure once the verification is known sends the browser
-    to its returnUrl with status=error instead of raising; the app reads the truth with GET /verifications."""
+    Anyone holding the token may call it, so FaceID's rate limit is never waited out here: the browser is
+    sent on with status=pending. `redirect_failures` (a person's browser): any other failure once the
+    verification is known sends the browser to its returnUrl with status=error instead of raising; the app
+    reads the truth with GET /verifications."""
     session = _session(raw_token, storage)
     try:
         final = _finalize(session, settings, storage, faceid)
+    except RateLimited as error:
+        record_error(error)
+        final = None
     except RelayError as error:
         if not redirect_failures:
             raise
@@ -221,6 +230,8 @@ def _finalize(
     existing = storage.read_json(final_key(session.biz_token))
     if existing is not None:
         return FinalRecord.model_validate(existing)
+    if not _claim_result_check(session.biz_token, settings, storage):
+        return None
     final = _fetch_final(session, storage, faceid)
     if final is None:
         return None
@@ -231,6 +242,24 @@ def _finalize(
     if settings.delete_compare_image and session.compare_image_key:
         storage.delete(session.compare_image_key)
     return final
+
+
+def _claim_result_check(biz_token: str, settings: Settings, storage: Storage) -> bool:
+    """Whether this request may ask FaceID for a pending result: only the first per BizToken and window of
+    RELAY_RESULT_CHECK_INTERVAL seconds, across all instances (a create-once marker); the others answer
+    pending, so a flood of callbacks for one token costs FaceID one call per window."""
+    interval = settings.result_check_interval
+    now = time.time()
+    window = int(now // interval)
+    record = ResultCheckRecord(
+        biz_token=biz_token,
+        window_start=datetime.fromtimestamp(window * interval, timezone.utc),
+        checked_at=datetime.fromtimestamp(now, timezone.utc),
+    )
+    if storage.create_json(result_check_key(biz_token, window), record.model_dump(mode="json")):
+        return True
+    metrics.add_metric(name="ResultChecksSkipped", unit=MetricUnit.Count, value=1)
+    return False
 
 
 def _fetch_final(session: SessionRecord, storage: Storage, faceid: FaceId) -> FinalRecord | None:

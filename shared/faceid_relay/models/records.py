@@ -20,6 +20,8 @@ from faceid_relay.models.rules import (
 
 RECORDS_PREFIX = "records/"
 RESULTS_PREFIX = "results/"
+# One create-once marker per BizToken and time window: whoever writes it may ask FaceID for the result.
+RESULT_CHECKS_PREFIX = "result-checks/"
 
 FinalStatus = Literal["passed", "failed", "expired"]
 
@@ -89,6 +91,14 @@ class FinalRecord(StoredRecord):
     finalized_at: datetime = Field(description="When this record was written (UTC).")
 
 
+class ResultCheckRecord(StoredRecord):
+    """That FaceID was asked for a pending verification's result in one time window (by whoever wrote it)."""
+
+    biz_token: BizToken = Field(description="FaceID's BizToken.")
+    window_start: datetime = Field(description="When the window began (UTC).")
+    checked_at: datetime = Field(description="When FaceID was asked (UTC).")
+
+
 class IdempotencyRecord(StoredRecord):
     """Which BizToken an Idempotency-Key produced, and for which request."""
 
@@ -113,6 +123,13 @@ def session_key(biz_token: str) -> str:
 
 def final_key(biz_token: str) -> str:
     return f"{RECORDS_PREFIX}verifications/{validate_biz_token(biz_token)}/final.json"
+
+
+def result_check_key(biz_token: str, window: int) -> str:
+    """result-checks/<BizToken>/<window>.json, `window` the number of whole intervals since the epoch."""
+    if window < 0:
+        raise ValueError("a result-check window counts intervals since the epoch")
+    return f"{RESULT_CHECKS_PREFIX}{validate_biz_token(biz_token)}/{window}.json"
 
 
 def idempotency_key(key_hash: str) -> str:
