@@ -35,9 +35,10 @@ def flow(make_stack: Callable[..., Relay]) -> Flow:
     device = relay.upload("device-data", binary_blob(), "application/octet-stream")
     drain(relay.stack)
     issue = {"compareImageKey": image, "returnUrl": f"{relay.base}/demo/result", "reference": "cache-1"}
+    unfinished = relay.post("/verifications", {**issue, "reference": "cache-2"}).json()
+    answers["GET /verifications/{bizToken} pending"] = relay.get(f"/verifications/{unfinished['bizToken']}")
     answers["POST /verifications"] = relay.post("/verifications", issue)
     issued = answers["POST /verifications"].json()
-    answers["GET /verifications/{bizToken} pending"] = relay.get(f"/verifications/{issued['bizToken']}")
     answers["GET /callback"] = relay.callback(relay.complete_on_faceid(issued["verificationUrl"], "pass"))
     answers["GET /verifications/{bizToken}"] = relay.get(f"/verifications/{issued['bizToken']}")
     answers["POST /sequences"] = relay.post("/sequences", {"deviceDataKey": device, "securityLevel": "4"})

@@ -1,6 +1,7 @@
 """The callback is opened by a person: when it fails, a browser gets a page saying what happened and what to
 do, or, once the verification is known, its returnUrl with status=error; an API client keeps the JSON."""
 
+import time
 from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -9,7 +10,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import browser, page
-from tests.hardening.harness import FIGURES, assert_error, clear_faults, drain
+from tests.hardening.harness import FIGURES, RESULT_CHECK_INTERVAL, assert_error, clear_faults, drain
 from tests.integration.relay import Relay, photo
 
 __all__ = ["browser", "page"]
@@ -100,6 +101,7 @@ def test_a_known_verification_sends_the_browser_back_with_status_error_when_face
 
     assert answer.status_code == 302
     assert answer.headers["Location"] == f"{relay.base}/demo/result?status=error&reference=page-2"
+    time.sleep(RESULT_CHECK_INTERVAL)
     assert relay.callback(url).headers["Location"].endswith("?status=passed&reference=page-2")
     FIGURES["callback failures answered with a redirect to the returnUrl"] += 1
 

@@ -12,15 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from faceid_relay.settings import Settings
-from tests.hardening.harness import FIGURES, clear_faults, drain
+from tests.hardening.harness import FIGURES, RESULT_CHECK_INTERVAL, clear_faults, drain
 from tests.integration.relay import Relay, photo
 
 GET_RESULT = "GetWebVerificationResultIntl"
 CLIENTS = 60
 FLOOD_SECONDS = 6.0
 POLLERS = 10
-INTERVAL: int = Settings.model_fields["result_check_interval"].default
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +58,7 @@ def status_of(answer: requests.Response) -> str:
 
 def most_windows(seconds: float) -> int:
     """How many windows of RELAY_RESULT_CHECK_INTERVAL a span of `seconds` can touch."""
-    return math.ceil(seconds / INTERVAL) + 1
+    return math.ceil(seconds / RESULT_CHECK_INTERVAL) + 1
 
 
 def test_a_callback_flood_on_a_pending_token_asks_faceid_once_per_window(relay: Relay, image: str) -> None:
@@ -132,6 +130,6 @@ def test_a_rate_limited_faceid_makes_the_callback_answer_pending_without_retryin
     assert answer.status_code == 302
     assert status_of(answer) == "pending"
     assert result_calls(relay)[asked:] == ["RequestLimitExceeded"]
-    time.sleep(INTERVAL)
+    time.sleep(RESULT_CHECK_INTERVAL)
     later = relay.callback(f"{relay.base}/callback?token={issued['bizToken']}")
     assert status_of(later) == "passed"

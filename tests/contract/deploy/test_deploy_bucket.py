@@ -36,6 +36,7 @@ def test_default_retention():
         "sessions/": 30,
         "idempotency/": 30,
         "results/": 30,
+        "result-checks/": 1,
     }
     aborts = [rule for rule in configuration["Rule"] if "AbortIncompleteMultipartUpload" in rule]
     assert aborts == [
