@@ -8,9 +8,16 @@ STAMP := $(VENV)/.installed
 DEPLOY_VENV := .venv-deploy
 DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 SAM_CLI := aws-sam-cli==1.170.0
+# The newest cfn-lint, never pinned, in its own virtualenv and upgraded on every run: it carries AWS's
+# runtime deprecation dates, so the next retirement fails CI (E2533) rather than a deploy.
+CFN_LINT_VENV := .venv-cfn-lint
+# checkov (PyPI), pinned: deploy/checkov.yaml accepts findings of exactly this version's checks.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV := checkov==3.3.30
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 
-.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check bench clean
+.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check cfn-lint-current scan bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +29,11 @@ $(DEPLOY_STAMP):
 	test -x $(DEPLOY_VENV)/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)
 	$(DEPLOY_VENV)/bin/pip install --quiet $(SAM_CLI)
 	touch $(DEPLOY_STAMP)
+
+$(CHECKOV_STAMP):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet $(CHECKOV)
+	touch $(CHECKOV_STAMP)
 
 ## browser: Debian's Chromium for the browser tests (Playwright's own browser download does not work here)
 browser:
@@ -67,12 +79,23 @@ package: $(STAMP)
 	$(BIN)/python -m deploy.package
 
 ## deploy-check: the deployment templates with the real tools (offline), after packaging the layer
-deploy-check: package $(DEPLOY_STAMP)
+deploy-check: package $(DEPLOY_STAMP) cfn-lint-current scan
 	$(DEPLOY_VENV)/bin/sam validate --lint
 	$(DEPLOY_VENV)/bin/sam build
+
+## cfn-lint-current: template.yaml against the newest cfn-lint release (the SAM CLI pins its own)
+cfn-lint-current:
+	test -x $(CFN_LINT_VENV)/bin/python || $(PYTHON) -m venv $(CFN_LINT_VENV)
+	$(CFN_LINT_VENV)/bin/pip install --quiet --upgrade cfn-lint
+	$(CFN_LINT_VENV)/bin/cfn-lint --version
+	$(CFN_LINT_VENV)/bin/cfn-lint template.yaml
+
+## scan: checkov over template.yaml and both serverless.yml, accepted findings in deploy/checkov.yaml
+scan: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov --config-file deploy/checkov.yaml
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud
+	rm -rf $(VENV) $(DEPLOY_VENV) $(CFN_LINT_VENV) $(CHECKOV_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud

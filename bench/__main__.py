@@ -15,7 +15,7 @@ from bench import coldstart, hashing, layer, limits, overhead
 from bench.cloud import BenchCloud, bench_cloud
 from bench.common import BUILD_DIR, Result, machine, markdown_table, progress
 
-BENCHES = ("P1", "P2", "P3", "P4", "P5", "P6")
+BENCHES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 
 
 def cloud_benches(args: argparse.Namespace) -> dict[str, Callable[[BenchCloud], Result]]:
@@ -26,6 +26,7 @@ def cloud_benches(args: argparse.Namespace) -> dict[str, Callable[[BenchCloud], 
         "P4": hashing.memory,
         "P5": lambda cloud: overhead.run(cloud, args.calls),
         "P6": limits.run,
+        "P7": hashing.first_use,
     }
 
 

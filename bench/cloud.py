@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +17,7 @@ import requests
 
 from bench.common import BENCH_DIR, ROOT, BenchError
 from bench.events import RealValues, cos_event
+from faceid_relay.models.records import UploadExpectation, upload_expectation_key
 from faceid_relay.models.rules import Purpose, new_upload_key
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
@@ -42,10 +44,22 @@ class BenchCloud:
     def upload(self, purpose: Purpose, data: bytes, content_type: str) -> str:
         """A finished upload: the object under a fresh key, and its MD5 record from hash-on-upload."""
         key = new_upload_key(purpose)
+        self.expect(key, len(data), content_type, hashlib.md5(data, usedforsecurity=False).hexdigest())
         if not self.storage.create(key, data, content_type):
             raise BenchError(f"{key} already exists")
         self.record(key, len(data))
         return key
+
+    def expect(self, key: str, size: int, content_type: str, md5: str | None = None) -> None:
+        """What presign-upload would have promised for `key` (hashing refuses an object without it)."""
+        expectation = UploadExpectation(
+            key=key,
+            size=size,
+            md5=md5,
+            content_type=content_type,
+            created_at=datetime.now(timezone.utc),
+        )
+        self.storage.create_json(upload_expectation_key(key), expectation.model_dump(mode="json"))
 
     def record(self, key: str, size: int) -> None:
         """Run hash-on-upload's handler on the COS event of `key`, as the bucket's trigger would."""

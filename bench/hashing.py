@@ -27,7 +27,7 @@ from bench.common import (
 from bench.events import HASH_FUNCTION, cos_event
 from bench.objects import put_stream, random_chunks
 from faceid_relay.models.records import upload_record_key
-from faceid_relay.models.rules import Purpose, new_upload_key
+from faceid_relay.models.rules import PURPOSE_LIMITS, Purpose, new_upload_key
 from localcloud.gateway import FUNCTIONS_DIR, EventShape, make_context
 
 CHILD = Path(hash_child.__file__)
@@ -67,6 +67,48 @@ def throughput(cloud: BenchCloud) -> Result:
     )
 
 
+FIRST_USE_REPEATS = 11
+# The first bytes each purpose's content check accepts (a JPEG marker; binary for the SDK's packages).
+PURPOSE_HEADS = {
+    Purpose.COMPARE_IMAGE: PHOTO[:64],
+    Purpose.DEVICE_DATA: b"\x00\xff",
+    Purpose.LIVE_DATA: b"\x00\xff",
+}
+
+
+def first_use(cloud: BenchCloud) -> Result:
+    """P7: what hashing on first use (no COS trigger, or a lost event) adds to a flow, per purpose at its
+    size limit: the first call minus the same call once the record exists, against hashlib.md5 in memory."""
+    progress(f"P7 first-use hashing: each purpose at its size limit, median of {FIRST_USE_REPEATS}")
+    purposes: list[dict[str, Any]] = [
+        {
+            "purpose": purpose.value,
+            "key": new_upload_key(purpose),
+            "size": limits.max_bytes,
+            "content_type": sorted(limits.content_types)[0],
+            "head": PURPOSE_HEADS[purpose].hex(),
+        }
+        for purpose, limits in PURPOSE_LIMITS.items()
+    ]
+    job = {"mode": "first_use", "purposes": purposes, "repeats": FIRST_USE_REPEATS}
+    report = run_child(CHILD, job, child_env(cloud.env), hash_child.REPORT_PREFIX).report
+    rows = []
+    for purpose in purposes:
+        numbers = report[purpose["purpose"]]
+        first_s, recorded_s = median(numbers["first_s"]), median(numbers["recorded_s"])
+        added, memory_s = first_s - recorded_s, median(numbers["memory_s"])
+        rows.append(
+            Row(
+                "P7",
+                f"first use adds, {purpose['purpose']} at {purpose['size']:,} B",
+                f"+{added * 1000:.0f} ms ({first_s * 1000:.0f} vs {recorded_s * 1000:.0f} ms recorded)",
+                f"hashlib.md5 in memory {memory_s * 1000:.0f} ms",
+                times(ratio(added, memory_s)),
+            )
+        )
+    return Result("P7", rows, {"repeats": FIRST_USE_REPEATS, "purposes": purposes, **report})
+
+
 def mib_per_s(seconds: float, size: int = THROUGHPUT_BYTES) -> float:
     return size / MIB / seconds
 
@@ -75,6 +117,7 @@ def memory(cloud: BenchCloud) -> Result:
     progress(f"P4 memory: streaming a {MEMORY_BYTES // MIB} MiB object into COS")
     key = new_upload_key(Purpose.DEVICE_DATA)
     expected = hashlib.md5(usedforsecurity=False)
+    cloud.expect(key, MEMORY_BYTES, BINARY)
     put_stream(cloud.storage, key, hashed(random_chunks(MEMORY_BYTES), expected), BINARY)
     warm_key = cloud.upload(Purpose.COMPARE_IMAGE, PHOTO, "image/jpeg")
     job = {
@@ -120,7 +163,7 @@ def check(cloud: BenchCloud, key: str, stream: dict[str, Any], read: dict[str, A
     digest of the whole read, equal the MD5 of the bytes as they were sent."""
     if stream["outcome"].get("recorded") != [key]:
         raise BenchError(f"hash_on_upload did not record the object: {stream['outcome']}")
-    etag = cloud.storage.etag(key)
-    record = cloud.storage.read_json(upload_record_key(key, etag or ""))
+    head = cloud.storage.head(key)
+    record = cloud.storage.read_json(upload_record_key(key, head.etag if head else ""))
     if record is None or record["md5"] != md5 or read["outcome"] != md5:
         raise BenchError(f"MD5 mismatch: sent {md5}, recorded {record}, read {read['outcome']}")

@@ -1,21 +1,28 @@
 """P5 per-request overhead: each HTTP function's handler called in this process with its sample event
-(lambda-v2 and scf-url), the Storage and FaceId it holds stubbed to answer at once, so p50/p99 time the
-adapter, app token, validation, routing and response shaping; the reference resolver is timed the same way."""
+(lambda-v2 and scf-url), the bucket and FaceID it holds replaced by the in-memory fakes of tests/fakes.py, so
+p50/p99 time the adapter, app token, validation, routing, flow and response shaping, never the network; the
+reference resolver is timed the same way.
+
+Every answer is one a real deployment could give for the sample events: the uploads are recorded, the sample
+session is final (so the callback and result_read read it instead of calling FaceID), media MD5s match, and
+writes are forgotten so each call takes the path of a first request."""
 
 import copy
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from bench import reference_app
-from bench.cloud import BenchCloud
+from bench.cloud import PHOTO, BenchCloud
 from bench.cold_child import load_module
 from bench.common import BenchError, Result, Row, Target, median, percentile, progress, ratio, times
 from bench.events import (
     EXPECTED_STATUS,
     HTTP_FUNCTIONS,
+    SAMPLE_BIZ_TOKEN,
     SAMPLE_COMPARE_IMAGE_KEY,
     SAMPLE_DEVICE_DATA_KEY,
     SAMPLE_LIVE_DATA_KEY,
@@ -23,21 +30,73 @@ from bench.events import (
     http_event,
     sample_event,
 )
-from bench.stubs import StubFaceId, StubStorage
+from faceid_relay.faceid import IssuedWebVerification, LivenessVerdict, ReflectSequence
+from faceid_relay.models.records import FinalRecord, SessionRecord, final_key, result_media_key, session_key
+from faceid_relay.models.responses import StoredMedia
 from localcloud.gateway import FUNCTIONS_DIR, EventShape, make_context
+from tests.fakes import NOW, FakeBucket, FakeFaceId, md5_of, media_link
 
 SHAPES = (EventShape.LAMBDA_V2, EventShape.SCF_URL)
 WARMUP_CALLS = 100
 P50_TARGET = Target(2.0, unit=" ms")
 P99_TARGET = Target(5.0, unit=" ms")
 
+# What the app SDK uploads as device and live data: opaque binary.
+SDK_DATA = bytes(range(256)) * 16
+
 Handler = Callable[[Any, Any], dict[str, Any]]
 
 
-def stubbed_handler(function: str) -> Handler:
-    """A fresh import of the function whose routes find the stubs: they read the module's `fn` per call."""
+def sample_bucket() -> FakeBucket:
+    """The sample events' uploads recorded, and the sample BizToken's session final."""
+    bucket = FakeBucket(keep_writes=False)
+    bucket.put_upload(SAMPLE_COMPARE_IMAGE_KEY, PHOTO, "image/jpeg")
+    bucket.put_upload(SAMPLE_DEVICE_DATA_KEY, SDK_DATA, "application/octet-stream")
+    bucket.put_upload(SAMPLE_LIVE_DATA_KEY, SDK_DATA, "application/octet-stream")
+    session = SessionRecord(
+        biz_token=SAMPLE_BIZ_TOKEN,
+        flavor="live",
+        reference="order-1234",
+        return_url="https://app.example.com/kyc/done",
+        compare_image_key=None,
+        compare_image_md5=None,
+        request_hash="0" * 64,
+        verification_url=f"https://faceid.example/verify/{SAMPLE_BIZ_TOKEN}",
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=10),
+    )
+    frame = StoredMedia(
+        key=result_media_key(SAMPLE_BIZ_TOKEN, "best-frame.jpg"), md5=md5_of(PHOTO), size=len(PHOTO)
+    )
+    final = FinalRecord(
+        biz_token=SAMPLE_BIZ_TOKEN,
+        status="passed",
+        error_code=0,
+        error_message="Success",
+        similarity=95.0,
+        attempts=[],
+        media={"bestFrame": frame},
+        finalized_at=NOW,
+    )
+    bucket.put_json(session_key(SAMPLE_BIZ_TOKEN), session.model_dump(mode="json"))
+    bucket.put_json(final_key(SAMPLE_BIZ_TOKEN), final.model_dump(mode="json"))
+    return bucket
+
+
+def sample_faceid(bucket: FakeBucket) -> FakeFaceId:
+    """FaceID answering each action the sample events lead to, its media served by `bucket`."""
+    return FakeFaceId(
+        sequence=ReflectSequence(media_link(bucket, PHOTO, "sequence"), request_id="fake"),
+        verdict=LivenessVerdict("Success", "Success", 95.0, media_link(bucket, PHOTO, "best-frame"), "fake"),
+        issued=IssuedWebVerification(SAMPLE_BIZ_TOKEN, f"https://faceid.example/verify/{SAMPLE_BIZ_TOKEN}"),
+    )
+
+
+def faked_handler(function: str) -> Handler:
+    """A fresh import of the function whose routes find the fakes: they read the module's `fn` per call."""
     module: Any = load_module(f"bench_{function}_app", str(FUNCTIONS_DIR / function / "app.py"))
-    module.fn = replace(module.fn, storage=StubStorage(), faceid=StubFaceId())
+    bucket = sample_bucket()
+    module.fn = replace(module.fn, storage=bucket, faceid=sample_faceid(bucket))
     handler: Handler = module.handler
     return handler
 
@@ -90,13 +149,16 @@ def row(function: str, shape: EventShape, ours: dict[str, float], reference: dic
 def run(cloud: BenchCloud, calls: int) -> Result:
     # The sample events as they are, but for a returnUrl this deployment allows.
     values = RealValues(
-        SAMPLE_COMPARE_IMAGE_KEY, SAMPLE_DEVICE_DATA_KEY, SAMPLE_LIVE_DATA_KEY, cloud.return_url
+        SAMPLE_COMPARE_IMAGE_KEY,
+        SAMPLE_DEVICE_DATA_KEY,
+        SAMPLE_LIVE_DATA_KEY,
+        cloud.return_url,
     )
     progress(f"P5 overhead: reference, {calls} calls")
     reference = reference_figures(calls)
     result = Result("P5", data={"calls": calls, "reference": reference})
     for function in HTTP_FUNCTIONS:
-        handler = stubbed_handler(function)
+        handler = faked_handler(function)
         for shape in SHAPES:
             progress(f"P5 overhead: {function} ({shape}), {calls} calls")
             context = make_context(shape, function, str(uuid.uuid4()))

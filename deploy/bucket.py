@@ -22,6 +22,10 @@ CORS_FILE = HERE / "cos-cors.json"
 # One deployment per region where FaceID's web or app-SDK actions are served (reference §1.1, §6).
 REGIONS = ("ap-singapore", "ap-bangkok", "ap-hongkong", "ap-jakarta")
 BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*-[0-9]+")  # <name>-<appid>
+# A verification's records must outlive its media by a day: media are written at the callback, up to FaceID's
+# 3-day read window after the session record, and COS runs lifecycle rules once a day.
+RECORDS_OF_MEDIA = {"verifications/": "results/"}
+RECORDS_MARGIN_DAYS = 1
 # An exact origin: scheme, host, optional port; never "*" (peers.md §6.6) and never a path.
 ORIGIN_PATTERN = re.compile(
     r"https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"
@@ -47,6 +51,14 @@ def lifecycle(expire_days: dict[str, int]) -> dict[str, Any]:
         if days < 1:
             raise ValueError(f"{prefix} must expire after at least 1 day, not {days}")
         expiring[prefix]["Expiration"]["Days"] = days
+    for records, media in RECORDS_OF_MEDIA.items():
+        least = expiring[media]["Expiration"]["Days"] + RECORDS_MARGIN_DAYS
+        if records not in expire_days:
+            expiring[records]["Expiration"]["Days"] = max(least, expiring[records]["Expiration"]["Days"])
+        elif expire_days[records] < least:
+            raise ValueError(
+                f"{records} must outlive {media}: at least {least} days, not {expire_days[records]}"
+            )
     return configuration
 
 
@@ -115,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         type=_expiry,
         default=[],
         metavar="PREFIX/=DAYS",
-        help="override an expiry, e.g. results/=90 (sessions/, idempotency/, results/ default to 30)",
+        help="override an expiry, e.g. results/=90 (verifications/ follows at results/ + 1 day)",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the configuration, change nothing")
     args = parser.parse_args(argv)

@@ -6,7 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from qcloud_cos import CosConfig, CosS3Client
+
+from deploy.bucket import lifecycle
 from localcloud import accounts
 from localcloud.clock import Clock
 from localcloud.cos import BucketConfig, CorsRule, CosEmulatorConfig, NotificationRule
@@ -54,11 +58,14 @@ class Stack:
         self.faceid_url = f"http://127.0.0.1:{self.faceid_port}"
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
         self.bucket = accounts.app_bucket(options.region)
+        self.function_keys = accounts.function_keys(options.region)
+        self.keys = [*accounts.KEYS, *self.function_keys.values()]
         self._servers: list[BackgroundServer] = []
 
-    def function_env(self) -> dict[str, str]:
-        """The environment a deployment in this region would give every function."""
-        creds = self.options.credentials
+    def function_env(self, function: str | None = None) -> dict[str, str]:
+        """The environment a deployment in this region would give a function: with its own role's key when
+        `function` is named, else with `options.credentials`."""
+        creds = self.function_keys[function] if function else self.options.credentials
         env = {
             "RELAY_REGION": self.options.region,
             "RELAY_BUCKET": self.bucket,
@@ -88,7 +95,12 @@ class Stack:
                 CorsRule(
                     allowed_origins=[self.gateway_url],
                     allowed_methods=["PUT", "GET", "HEAD"],
-                    allowed_headers=["content-type", "content-md5", "x-cos-forbid-overwrite"],
+                    allowed_headers=[
+                        "content-type",
+                        "content-md5",
+                        "x-cos-forbid-overwrite",
+                        "x-cos-server-side-encryption",
+                    ],
                 )
             ],
             notifications=[
@@ -103,13 +115,13 @@ class Stack:
         resource_buckets = [BucketConfig(name=faceid_resource_bucket(r), region=r) for r in accounts.REGIONS]
         return CosEmulatorConfig(
             data_dir=self.options.data_dir / "cos",
-            keys=list(accounts.KEYS),
+            keys=self.keys,
             buckets=[app_bucket, *resource_buckets],
         )
 
     def _faceid_config(self) -> FaceIdEmulatorConfig:
         return FaceIdEmulatorConfig(
-            keys=list(accounts.KEYS),
+            keys=self.keys,
             cos_endpoint=self.cos_url,
             resource_buckets={r: faceid_resource_bucket(r) for r in accounts.REGIONS},
             cos_key=accounts.PERMANENT,
@@ -122,10 +134,13 @@ class Stack:
         faceid = create_faceid_app(self._faceid_config(), clock=self.clock)
         self._servers.append(BackgroundServer(cos, self.cos_port).start())
         self._servers.append(BackgroundServer(faceid, self.faceid_port).start())
+        self._apply_bucket_rules()
         if self.options.with_gateway:
-            os.environ.update(self.function_env())
-            handlers = {r.function: load_handler(r.function) for r in ROUTES}
-            handlers.update({name: load_handler(name) for name in EVENT_FUNCTIONS})
+            handlers = {}
+            for function in [*(r.function for r in ROUTES), *EVENT_FUNCTIONS]:
+                # Each function reads its settings (and so its own key) once, when it is loaded.
+                os.environ.update(self.function_env(function))
+                handlers[function] = load_handler(function)
             from localcloud.demo import demo_routes
 
             gateway = create_gateway_app(
@@ -133,6 +148,21 @@ class Stack:
             )
             self._servers.append(BackgroundServer(gateway, self.gateway_port).start())
         return self
+
+    def _apply_bucket_rules(self) -> None:
+        """The bucket's lifecycle, applied with the SDK call `python -m deploy.bucket` makes in production."""
+        endpoint = urlsplit(self.cos_url)
+        client = CosS3Client(
+            CosConfig(
+                Region=self.options.region,
+                SecretId=accounts.PERMANENT.secret_id,
+                SecretKey=accounts.PERMANENT.secret_key,
+                Scheme=endpoint.scheme,
+                IP=endpoint.hostname,
+                Port=endpoint.port,
+            )
+        )
+        client.put_bucket_lifecycle(Bucket=self.bucket, LifecycleConfiguration=lifecycle({}))
 
     def endpoints(self) -> dict[str, Any]:
         endpoints: dict[str, Any] = {"cos": self.cos_url, "faceid": self.faceid_url, "bucket": self.bucket}

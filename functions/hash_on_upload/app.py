@@ -1,5 +1,6 @@
 """COS trigger on uploads/ — stream each new object once and record its MD5, size and content kind.
-Storage faults raise, so the platform's async retry runs it again; duplicates are harmless."""
+Storage faults and unreadable events raise, so the platform's async retry (and dead-letter queue) sees them;
+duplicates are harmless."""
 
 from typing import Any
 
@@ -24,11 +25,16 @@ def hash_uploads(event: Any, context: LambdaContext) -> dict[str, Any]:
     try:
         objects = parse_cos_event(event)
     except MalformedCosEventError as error:
-        logger.warning("not a COS object event", reason=str(error))
-        return {"recorded": [], "error": str(error)}
-    recorded = [record.key for item in objects if (record := record_upload(item, settings, storage))]
+        logger.error("unreadable COS event", reason=str(error))
+        metrics.add_metric(name="UnreadableCosEvents", unit=MetricUnit.Count, value=1)
+        raise
+    records = [record for item in objects if (record := record_upload(item, settings, storage))]
+    recorded = [record.key for record in records if not record.refused]
+    refused = [record.key for record in records if record.refused]
     metrics.add_metric(name="UploadsRecorded", unit=MetricUnit.Count, value=len(recorded))
-    return {"recorded": recorded}
+    if refused:
+        metrics.add_metric(name="UploadsRefused", unit=MetricUnit.Count, value=len(refused))
+    return {"recorded": recorded, "refused": refused}
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

@@ -7,13 +7,16 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from faceid_relay.flows.verifications import finish_verification
+from faceid_relay.flows.results import finish_verification
 from faceid_relay.http_api import documented_responses
 from faceid_relay.pages import prefers_html
 from faceid_relay.runtime import http_function
 
 fn = http_function(
-    lambda settings: [settings.web_actions[1]], app_token=False, error_pages=True, rate_limit_backoff=False
+    lambda settings: [settings.web_actions.read_result],
+    app_token=False,
+    error_pages=True,
+    rate_limit_backoff=False,
 )
 app = fn.app
 

@@ -1,12 +1,12 @@
 """GET /verifications/{bizToken} — the stored result for the app backend (the truth; the redirect is UX),
 with short-lived links to the stored media."""
 
-from faceid_relay.flows.verifications import read_verification_result
+from faceid_relay.flows.results import read_verification_result
 from faceid_relay.http_api import documented_responses
 from faceid_relay.models.responses import VerificationResult
 from faceid_relay.runtime import http_function
 
-fn = http_function(lambda settings: [settings.web_actions[1]])
+fn = http_function(lambda settings: [settings.web_actions.read_result])
 app = fn.app
 
 

@@ -5,13 +5,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
-from faceid_relay.flows.verifications import issue_verification_token
+from faceid_relay.flows.issuing import issue_verification_token
 from faceid_relay.http_api import documented_responses
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
 from faceid_relay.runtime import http_function
 
-fn = http_function(lambda settings: [settings.web_actions[0]])
+fn = http_function(lambda settings: [settings.web_actions.issue])
 app = fn.app
 
 

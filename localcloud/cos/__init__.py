@@ -1,4 +1,4 @@
-"""A local COS: the XML API and form uploads, q-sign and POST-policy checks, CORS, SCF-shaped notifications.
+"""A local COS: the XML API, q-sign checks, CORS, SCF-shaped notifications.
 
 Tencent Cloud is unreachable from tests, and stock S3 servers cannot check COS signatures; this can."""
 

@@ -1,35 +1,33 @@
 """The COS XML API over HTTP: resolve the bucket, authenticate, call the store, render the COS answer.
 
-Thin on purpose: the rules live in signing, post_policy, store, cors and notifications; this wires them."""
+Thin on purpose: the rules live in signing, store, cors and notifications; this wires them."""
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qsl, quote, unquote
 
 import anyio
-from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from localcloud.accounts import KeyPair
 from localcloud.clock import Clock
 
-from . import cors, xmlio
+from . import cors, lifecycle, xmlio
 from .config import BucketConfig, CosEmulatorConfig
 from .errors import (
     CosError,
     EntityTooLargeError,
-    IncorrectNumberOfFilesInPostRequestError,
     InjectedFaultError,
     InvalidArgumentError,
     InvalidRangeError,
-    MalformedPOSTRequestError,
+    NoSuchLifecycleConfigurationError,
     NotImplementedByEmulatorError,
 )
 from .faults import FaultInjector
 from .notifications import NotificationDispatcher, ObjectCreated
-from .post_policy import PostedForm, authenticate_post, resolve_key
+from .policy import authorize, cos_resource
 from .signing import authenticate
 from .store import (
     ObjectAttributes,
@@ -58,10 +56,6 @@ from .wire import (
 
 # Headers a writer may set that COS stores and returns on GET/HEAD (COS PUT Object request headers).
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
-# The same as POST Object form fields (its "Form fields" table has no Content-Language).
-FORM_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Expires")
-# success_action_status may pick 200, 201 or 204; COS answers 204 otherwise (POST Object).
-SUCCESS_STATUSES = {"200": 200, "201": 201, "204": 204}
 # GET Object query parameters that override response headers (COS GET Object).
 RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
@@ -74,6 +68,10 @@ RESPONSE_OVERRIDES = {
 COPY_SOURCE = re.compile(
     r"^(?:https?://)?(?P<bucket>[^./]+)\.cos\.(?P<region>[^./]+)\.(?:myqcloud\.com|tencentcos\.cn)/(?P<key>[^?]+)"
 )
+# Server-side encryption a writer may ask for: SSE-COS and SSE-KMS (COS "Server-Side Encryption Overview");
+# SSE-C uses its own x-cos-server-side-encryption-customer-* headers, not emulated.
+SSE_HEADER = "x-cos-server-side-encryption"
+SSE_ALGORITHMS = ("AES256", "cos/kms")
 # GET Bucket returns at most 1000 keys per page (COS GET Bucket, max-keys).
 MAX_KEYS = 1000
 BYTE_RANGE = re.compile(r"^bytes=(?P<start>\d*)-(?P<end>\d*)$")
@@ -88,6 +86,7 @@ class CosEmulator:
     store: ObjectStore
     notifications: NotificationDispatcher
     faults: FaultInjector
+    lifecycle_days: dict[str, int] = field(default_factory=dict)  # the last day each bucket's rules ran
 
 
 @dataclass(frozen=True)
@@ -99,6 +98,7 @@ class ObjectCall:
     bucket: BucketConfig
     key: str
     request_id: str
+    principal: KeyPair | None = None  # the key pair that signed the request, once authenticated
 
     @property
     def store(self) -> ObjectStore:
@@ -112,6 +112,12 @@ class ObjectCall:
 
     def base_headers(self) -> Headers:
         return [("x-cos-request-id", self.request_id)]
+
+    def authorize(self, action: str, bucket: BucketConfig | None = None, key: str | None = None) -> None:
+        """AccessDenied unless the signing key's policy allows `action` on this object (or another)."""
+        bucket = bucket or self.bucket
+        policy = self.principal.policy if self.principal is not None else None
+        authorize(policy, action, cos_resource(bucket.region, bucket.name, self.key if key is None else key))
 
     def published(self, event: str, stored: StoredObject) -> None:
         client = self.request.client
@@ -137,10 +143,17 @@ Operation = Callable[[ObjectCall], Awaitable[Response]]
 # ---- request → stored attributes -------------------------------------------------------------------
 
 
+def encryption(value: str | None) -> str | None:
+    if value is not None and value not in SSE_ALGORITHMS:
+        raise InvalidArgumentError(f"{SSE_HEADER} must be one of {', '.join(SSE_ALGORITHMS)}.")
+    return value
+
+
 def attributes_from_request(request: Request) -> ObjectAttributes:
-    """Content-Type, the stored standard headers, x-cos-meta-* and x-cos-tagging ("k=v&k2=v2")."""
+    """Content-Type, the stored standard headers, x-cos-meta-*, x-cos-tagging ("k=v&k2=v2") and SSE."""
     tagging = request.headers.get("x-cos-tagging")
     return ObjectAttributes(
+        encryption=encryption(request.headers.get(SSE_HEADER)),
         content_type=request.headers.get("content-type"),
         headers={name: value for name in STORED_HEADERS if (value := header_text(request, name)) is not None},
         meta={
@@ -166,7 +179,12 @@ def object_headers(stored: StoredObject) -> Headers:
     ]
     if attributes.tags:
         headers.append(("x-cos-tagging-count", str(len(attributes.tags))))
-    return headers
+    return headers + encryption_headers(stored)
+
+
+def encryption_headers(stored: StoredObject) -> Headers:
+    encrypted = stored.attributes.encryption
+    return [(SSE_HEADER, encrypted)] if encrypted else []
 
 
 def with_overrides(headers: Headers, call: ObjectCall) -> Headers:
@@ -234,7 +252,12 @@ async def put_object(call: ObjectCall) -> Response:
             forbid_overwrite=header_true(request, "x-cos-forbid-overwrite"),
         )
     call.published("Put", stored)
-    headers = [*call.base_headers(), ("ETag", stored.etag), ("x-cos-hash-crc64ecma", str(stored.crc64))]
+    headers = [
+        *call.base_headers(),
+        ("ETag", stored.etag),
+        ("x-cos-hash-crc64ecma", str(stored.crc64)),
+        *encryption_headers(stored),
+    ]
     return cos_response(200, headers)
 
 
@@ -277,10 +300,13 @@ def copy_source(call: ObjectCall, value: str) -> tuple[BucketConfig, str]:
 async def copy_object(call: ObjectCall) -> Response:
     request = call.request
     source_bucket, source_key = copy_source(call, request.headers["x-cos-copy-source"])
+    call.authorize("GetObject", source_bucket, source_key)
     replaced = (request.headers.get("x-cos-metadata-directive") or "Copy").lower() == "replaced"
     new_attributes = attributes_from_request(request) if replaced else None
     source, handle = call.store.open(source_bucket.name, source_key)
     attributes = source.attributes if new_attributes is None else new_attributes
+    # The copy is encrypted as this request asks, whatever the source was (COS PUT Object - Copy).
+    attributes = replace(attributes, encryption=encryption(request.headers.get(SSE_HEADER)))
     body = await anyio.to_thread.run_sync(call.store.copy_into, call.bucket.name, handle)
     stored = call.store.commit(
         call.bucket.name,
@@ -292,98 +318,8 @@ async def copy_object(call: ObjectCall) -> Response:
     )
     call.published("Copy", stored)
     body_xml = xmlio.copy_result(stored.etag, stored.last_modified, stored.crc64)
-    return cos_response(200, [*call.base_headers(), ("Content-Type", "application/xml")], body_xml)
-
-
-# ---- POST Object (browser form upload) -------------------------------------------------------------
-
-
-def attributes_from_form(fields: Mapping[str, str]) -> ObjectAttributes:
-    """Content-Type is the form field, never the file part's own type: "COS will not use this MIME type"."""
-    return ObjectAttributes(
-        content_type=fields.get("content-type"),
-        headers={name: value for name in FORM_HEADERS if (value := fields.get(name.lower())) is not None},
-        meta={name: value for name, value in fields.items() if name.startswith("x-cos-meta-")},
-    )
-
-
-async def read_form(request: Request) -> FormData:
-    """The whole form; python-multipart spools the file to disk past 1 MB."""
-    media_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    if media_type != "multipart/form-data":
-        raise MalformedPOSTRequestError()
-    try:
-        return await request.form()
-    except HTTPException:  # how Starlette reports a body python-multipart cannot parse
-        raise MalformedPOSTRequestError() from None
-
-
-def form_parts(form: FormData) -> tuple[dict[str, str], UploadFile]:
-    """The fields before `file` (names lower-cased, first value kept) and the file. The doc wants `file`
-    last; what follows it (a submit button) is ignored, as S3 does."""
-    fields: dict[str, str] = {}
-    for name, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            if name.lower() != "file":
-                break
-            return fields, value
-        fields.setdefault(name.lower(), value)
-    raise IncorrectNumberOfFilesInPostRequestError()
-
-
-def redirect_location(url: str, bucket: str, key: str, etag: str) -> str:
-    # success_action_redirect plus bucket, key and the quoted etag (doc sample 8: etag=%22...%22).
-    query = urlencode({"bucket": bucket, "key": key, "etag": etag}, quote_via=quote)
-    return f"{url}{'&' if '?' in url else '?'}{query}"
-
-
-def post_answer(call: ObjectCall, fields: Mapping[str, str], stored: StoredObject) -> Response:
-    """303 to success_action_redirect, else success_action_status; 201 carries a PostResponse document."""
-    headers = [*call.base_headers(), ("ETag", stored.etag)]
-    redirect = fields.get("success_action_redirect")
-    if redirect:
-        return cos_response(
-            303,
-            [*headers, ("Location", redirect_location(redirect, call.bucket.name, call.key, stored.etag))],
-        )
-    location = f"{call.request.url.scheme}://{object_location(call.bucket, call.key)}"
-    headers.append(("Location", location))
-    status = SUCCESS_STATUSES.get(fields.get("success_action_status") or "", 204)
-    if status != 201:
-        return cos_response(status, headers)
-    body = xmlio.post_result(location, call.bucket.name, call.key, stored.etag)
-    return cos_response(201, [*headers, ("Content-Type", "application/xml")], body)
-
-
-async def store_posted(call: ObjectCall, fields: Mapping[str, str], upload: UploadFile) -> StoredObject:
-    expected_md5 = parse_content_md5(fields.get("content-md5"))
-    body = await anyio.to_thread.run_sync(call.store.copy_into, call.bucket.name, upload.file, expected_md5)
-    return call.store.commit(
-        call.bucket.name,
-        call.key,
-        body,
-        attributes_from_form(fields),
-        forbid_overwrite=(fields.get("x-cos-forbid-overwrite") or "").strip().lower() == "true",
-    )
-
-
-async def post_object(call: ObjectCall) -> Response:
-    """POST Object: the key comes from the form, and the form's signed policy stands in for a signature."""
-    form = await read_form(call.request)
-    try:
-        fields, upload = form_parts(form)
-        posted = PostedForm(
-            fields, call.bucket.name, resolve_key(fields.get("key"), upload.filename or ""), upload.size or 0
-        )
-        emulator = call.emulator
-        authenticate_post(posted, emulator.config.keys, emulator.clock.now())
-        await apply_fault(emulator, "POST", posted.key)
-        call = replace(call, key=posted.key)
-        stored = await store_posted(call, fields, upload)
-    finally:
-        await form.close()
-    call.published("Post", stored)
-    return post_answer(call, fields, stored)
+    headers = [*call.base_headers(), ("Content-Type", "application/xml"), *encryption_headers(stored)]
+    return cos_response(200, headers, body_xml)
 
 
 # ---- tagging ---------------------------------------------------------------------------------------
@@ -483,6 +419,26 @@ async def list_objects(call: ObjectCall) -> Response:
     return xml_response(call, xmlio.object_listing(call.bucket.name, query, page))
 
 
+async def put_lifecycle(call: ObjectCall) -> Response:
+    body = await call.request.body()
+    parse_content_md5(call.request.headers.get("content-md5"))
+    lifecycle.parse_lifecycle(body)
+    call.store.put_lifecycle(call.bucket.name, body)
+    return cos_response(200, call.base_headers())
+
+
+async def get_lifecycle(call: ObjectCall) -> Response:
+    stored = call.store.lifecycle(call.bucket.name)
+    if stored is None:
+        raise NoSuchLifecycleConfigurationError()
+    return xml_response(call, stored)
+
+
+async def delete_lifecycle(call: ObjectCall) -> Response:
+    call.store.put_lifecycle(call.bucket.name, None)
+    return cos_response(204, call.base_headers())
+
+
 async def list_uploads(call: ObjectCall) -> Response:
     prefix = call.param("prefix") or ""
     uploads = call.store.list_uploads(call.bucket.name, prefix)
@@ -501,6 +457,9 @@ def choose_operation(call: ObjectCall) -> Operation:
     """Which COS API a request is: method, key or bucket, and the sub-resource in its query."""
     method, has = call.request.method, call.has_param
     if not call.key:
+        if has("lifecycle"):
+            lifecycle_operations = {"PUT": put_lifecycle, "GET": get_lifecycle, "DELETE": delete_lifecycle}
+            return lifecycle_operations.get(method, not_implemented)
         bucket_operations: dict[tuple[str, bool], Operation] = {
             ("HEAD", False): head_bucket,
             ("GET", False): list_objects,
@@ -530,12 +489,43 @@ def choose_operation(call: ObjectCall) -> Operation:
     return operations.get((method, sub_resource), not_implemented)
 
 
+# CAM action each operation needs on its object (or on the bucket, for bucket operations); COS names them
+# after the API (CAM "COS API authorization policies"). A copy also needs GetObject on its source.
+OPERATION_ACTIONS: dict[Operation, str] = {
+    put_object: "PutObject",
+    copy_object: "PutObject",
+    get_object: "GetObject",
+    head_object: "HeadObject",
+    delete_object: "DeleteObject",
+    put_tagging: "PutObjectTagging",
+    get_tagging: "GetObjectTagging",
+    delete_tagging: "DeleteObjectTagging",
+    initiate_multipart: "InitiateMultipartUpload",
+    upload_part: "UploadPart",
+    complete_multipart: "CompleteMultipartUpload",
+    abort_multipart: "AbortMultipartUpload",
+    list_parts: "ListParts",
+    head_bucket: "HeadBucket",
+    list_objects: "GetBucket",
+    list_uploads: "ListMultipartUploads",
+    put_lifecycle: "PutBucketLifecycle",
+    get_lifecycle: "GetBucketLifecycle",
+    delete_lifecycle: "DeleteBucketLifecycle",
+}
+
+
 # ---- the endpoint ----------------------------------------------------------------------------------
 
 
-def is_post_object(request: Request, key: str) -> bool:
-    """POST to the bucket itself without a sub-resource: a browser form upload (COS "POST Object")."""
-    return request.method == "POST" and not key and not request.url.query
+def run_lifecycle(emulator: CosEmulator, bucket: BucketConfig) -> None:
+    """COS runs lifecycle rules once a day: here, at a bucket's first request of each emulator-clock day."""
+    today = lifecycle.day_of(emulator.clock.now())
+    if emulator.lifecycle_days.get(bucket.name) == today:
+        return
+    emulator.lifecycle_days[bucket.name] = today
+    stored = emulator.store.lifecycle(bucket.name)
+    if stored is not None:
+        emulator.store.apply_lifecycle(bucket.name, lifecycle.parse_lifecycle(stored))
 
 
 def resource_of(request: Request) -> str:
@@ -562,12 +552,15 @@ async def answer(emulator: CosEmulator, request: Request, bucket: BucketConfig, 
             request.headers.get("access-control-request-headers"),
         )
         return cos_response(200, [("x-cos-request-id", request_id), *headers])
+    run_lifecycle(emulator, bucket)
     call = ObjectCall(emulator, request, bucket, key, request_id)
-    if is_post_object(request, key):
-        return await post_object(call)  # signed by its form, with faults matched on the key in that form
     await apply_fault(emulator, request.method, key)
-    authenticate(signed_request(request, key), emulator.config.keys, emulator.clock.now())
-    return await choose_operation(call)(call)
+    principal = authenticate(signed_request(request, key), emulator.config.keys, emulator.clock.now())
+    call = replace(call, principal=principal)
+    operation = choose_operation(call)
+    if operation in OPERATION_ACTIONS:
+        call.authorize(OPERATION_ACTIONS[operation])
+    return await operation(call)
 
 
 async def cos_endpoint(request: Request) -> Response:

@@ -5,17 +5,15 @@ Tests drive time, failures and asynchronous deliveries through it instead of sle
 from typing import Any
 
 import anyio
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .api import CosEmulator
+from localcloud.errors import ClockAdvance, invalid_control_request
+
+from .api import CosEmulator, run_lifecycle
 from .faults import Fault
-
-
-class ClockAdvance(BaseModel):
-    advance: float
 
 
 def emulator_of(request: Request) -> CosEmulator:
@@ -23,25 +21,24 @@ def emulator_of(request: Request) -> CosEmulator:
     return emulator
 
 
-def invalid(error: ValidationError) -> JSONResponse:
-    return JSONResponse({"code": "InvalidRequest", "message": str(error)}, status_code=400)
-
-
 async def advance_clock(request: Request) -> JSONResponse:
     try:
         body = ClockAdvance.model_validate_json(await request.body())
     except ValidationError as error:
-        return invalid(error)
-    clock = emulator_of(request).clock
-    clock.advance(body.advance)
-    return JSONResponse({"now": clock.now()})
+        return invalid_control_request(error)
+    emulator = emulator_of(request)
+    emulator.clock.advance(body.advance)
+    # COS's daily lifecycle run, for every day the clock entered (objects a rule expired are gone now).
+    for bucket in emulator.config.buckets:
+        run_lifecycle(emulator, bucket)
+    return JSONResponse({"now": emulator.clock.now()})
 
 
 async def add_fault(request: Request) -> JSONResponse:
     try:
         fault = Fault.model_validate_json(await request.body())
     except ValidationError as error:
-        return invalid(error)
+        return invalid_control_request(error)
     emulator_of(request).faults.add(fault)
     return JSONResponse(fault.model_dump(), status_code=201)
 

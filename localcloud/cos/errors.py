@@ -5,24 +5,18 @@ The rules raise them by meaning; the HTTP layer only asks each one to render its
 from typing import ClassVar
 from xml.sax.saxutils import escape
 
+from localcloud.errors import EmulatedError
 
-class CosError(Exception):
+
+class CosError(EmulatedError):
     """One COS error: subclasses fix `code`, `status` and a default `message`.
 
     Wire form from the COS "Error Codes" page (API 436/7730): `Content-Type: application/xml`, body
     `<Error><Code/><Message/><Resource/><RequestId/><TraceId/></Error>`; qcloud_cos.cos_exception.digest_xml
     reads exactly these five elements."""
 
-    code: ClassVar[str] = "InternalError"
     status: ClassVar[int] = 500
     message: ClassVar[str] = "We encountered an internal error. Please try again."
-
-    def __init__(self, message: str | None = None) -> None:
-        self.detail = message or self.message
-        super().__init__(self.detail)
-
-    def wire_code(self) -> str:
-        return self.code
 
     def wire_status(self) -> int:
         return self.status
@@ -164,23 +158,10 @@ class InvalidPartOrderError(CosError):
     message = "The list of parts was not in ascending order."
 
 
-class InvalidPolicyDocumentError(CosError):
-    # POST Object's codes and messages: COS "Error Codes" (436/7730) and "POST Object common exceptions".
-    code = "InvalidPolicyDocument"
-    status = 400
-    message = "The policy in the POST Object request is invalid."
-
-
-class MalformedPOSTRequestError(CosError):
-    code = "MalformedPOSTRequest"
-    status = 400
-    message = "The body of your POST request is not well-formed multipart/form-data."
-
-
-class IncorrectNumberOfFilesInPostRequestError(CosError):
-    code = "IncorrectNumberOfFilesInPostRequest"
-    status = 400
-    message = "Only one object can be uploaded in a POST Object request: a file field named 'file'."
+class NoSuchLifecycleConfigurationError(CosError):
+    code = "NoSuchLifecycleConfiguration"
+    status = 404
+    message = "The lifecycle configuration does not exist."
 
 
 class InvalidRangeError(CosError):
@@ -199,12 +180,8 @@ class InjectedFaultError(CosError):
     """An error the tests asked for through `POST /_control/faults`."""
 
     def __init__(self, status: int, code: str) -> None:
-        super().__init__(f"Injected fault {code} ({status}) from the emulator's control API.")
+        super().__init__(f"Injected fault {code} ({status}) from the emulator's control API.", code=code)
         self._status = status
-        self._code = code
-
-    def wire_code(self) -> str:
-        return self._code
 
     def wire_status(self) -> int:
         return self._status

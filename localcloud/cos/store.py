@@ -10,15 +10,18 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import crcmod  # type: ignore[import-untyped]
 from typing_extensions import Self
 
 from localcloud.clock import Clock
+
+if TYPE_CHECKING:
+    from .lifecycle import LifecycleRule
 
 from .errors import (
     BadDigestError,
@@ -137,6 +140,7 @@ class ObjectAttributes:
     headers: dict[str, str] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     tags: list[tuple[str, str]] = field(default_factory=list)
+    encryption: str | None = None  # x-cos-server-side-encryption the writer asked for
 
 
 def attributes_from_json(raw: dict[str, Any]) -> ObjectAttributes:
@@ -464,6 +468,44 @@ class ObjectStore:
     def abort_multipart(self, bucket: str, key: str, upload_id: str) -> None:
         self.upload(bucket, key, upload_id)
         shutil.rmtree(self._upload_dir(bucket, upload_id))
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    def put_lifecycle(self, bucket: str, xml: bytes | None) -> None:
+        """Keep the lifecycle document as PUT (None deletes it); lifecycle.py reads its rules."""
+        path = self._root / bucket / "lifecycle.xml"
+        if xml is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(xml)
+
+    def lifecycle(self, bucket: str) -> bytes | None:
+        try:
+            return (self._root / bucket / "lifecycle.xml").read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def apply_lifecycle(self, bucket: str, rules: "Sequence[LifecycleRule]") -> list[str]:
+        """Delete what `rules` have expired and abort abandoned multipart uploads, as COS's daily run does;
+        returns the deleted keys."""
+        now = self._clock.now()
+        expired = [
+            stored.key
+            for stored in self.list_objects(bucket, "")
+            if any(
+                rule.applies_to(stored.key, stored.attributes.tags)
+                and rule.expired(stored.last_modified, now)
+                for rule in rules
+            )
+        ]
+        for key in expired:
+            self.delete(bucket, key)
+        for upload in self.list_uploads(bucket, ""):
+            if any(
+                rule.applies_to(upload.key, []) and rule.abandoned(upload.initiated, now) for rule in rules
+            ):
+                shutil.rmtree(self._upload_dir(bucket, upload.upload_id), ignore_errors=True)
+        return expired
 
 
 def read_range(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:

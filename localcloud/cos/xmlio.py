@@ -99,13 +99,6 @@ def complete_result(location: str, bucket: str, key: str, etag: str) -> bytes:
     )
 
 
-def post_result(location: str, bucket: str, key: str, etag: str) -> bytes:
-    # POST Object with success_action_status 201; the doc's sample has the ETag without its quotes.
-    return render(
-        "PostResponse", {"Location": location, "Bucket": bucket, "Key": key, "ETag": etag.strip('"')}
-    )
-
-
 def listed_key(key: str, encoding_type: str | None) -> str:
     # With encoding-type=url (the SDK always asks for it) the SDK unquotes keys (cos_comm.decode_result).
     return quote(key, safe="/") if encoding_type == "url" else key

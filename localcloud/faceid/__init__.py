@@ -2,7 +2,7 @@
 
 Integration tests drive it with the unmodified intl SDK; see design.md "localcloud" for what it verifies."""
 
-from localcloud.faceid.api import create_app
+from localcloud.faceid.app import create_app
 from localcloud.faceid.config import FaceIdEmulatorConfig
 
 __all__ = ["FaceIdEmulatorConfig", "create_app"]

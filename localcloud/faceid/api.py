@@ -1,25 +1,20 @@
-"""The HTTP face of the FaceID emulator: API 3.0 on `POST /`, the verification page on `/reflect/`, and
-the test control plane on `/_control/`. Thin: parse, call the service, render."""
+"""The HTTP layer of the FaceID emulator: API 3.0 on `POST /` and the verification page on `/reflect/`.
+Thin: parse, call the service, render (routes in app.py, the test control plane in control.py)."""
 
 import asyncio
 import json
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from localcloud.clock import Clock
 from localcloud.faceid import pages
-from localcloud.faceid.config import FaceIdEmulatorConfig
-from localcloud.faceid.control import ControlRequestError
 from localcloud.faceid.errors import FaceIdError, InjectedError
+from localcloud.faceid.faults import Fault
 from localcloud.faceid.service import FaceIdService
 from localcloud.faceid.signing import SignedRequest
 from localcloud.faceid.web import Choice, PageState
@@ -36,18 +31,8 @@ class TencentJSONResponse(Response):
         return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-# Set on the scope by an endpoint whose connection must close without any reply.
+# Set on the scope by an endpoint whose connection must close without any reply (app.FaceIdApp acts on it).
 DROP_CONNECTION = "localcloud.faceid.drop_connection"
-
-
-class FaceIdApp(Starlette):
-    """Starlette plus the one network failure ASGI cannot express: closing without any reply."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
-        await super().__call__(scope, receive, send)
-        # uvicorn closes the transport without writing a byte when an ASGI app returns a value
-        # (h11_impl.run_asgi: "ASGI callable should return None"); ASGI has no abort of its own.
-        return "connection dropped by an injected fault" if scope.get(DROP_CONNECTION) else None
 
 
 class DroppedConnection(Response):
@@ -69,105 +54,77 @@ class TruncatedResponse(Response):
         await send({"type": "http.response.body", "body": b'{"Response": {', "more_body": True})
 
 
-def create_app(config: FaceIdEmulatorConfig, clock: Clock | None = None) -> Starlette:
-    clock = clock or Clock()
-    service = FaceIdService(config, clock)
+def service_of(request: Request) -> FaceIdService:
+    service: FaceIdService = request.app.state.faceid
+    return service
 
-    async def call_api(request: Request) -> Response:
-        body = await request.body()
-        signed = SignedRequest(
-            method=request.method,
-            path=request.scope.get("raw_path", b"/").decode("latin-1"),
-            query=request.scope["query_string"].decode("latin-1"),
-            headers={name.lower(): value for name, value in request.headers.items()},
-            body=body,
-        )
-        action = signed.headers.get("x-tc-action", "")
-        region = signed.headers.get("x-tc-region", "")
-        request_id = str(uuid.uuid4())
-        try:
-            caller = service.authenticate(signed)
-            fault = service.control.take_fault(caller.action.name)
-            if fault is not None:
-                await asyncio.sleep(fault.delay_seconds)
-                if fault.http_status is not None:
-                    service.control.record(action, region, f"InjectedFault.HttpStatus{fault.http_status}")
-                    return PlainTextResponse("Injected fault", status_code=fault.http_status)
-                if fault.drop_connection:
-                    service.control.record(action, region, "InjectedFault.DropConnection")
-                    return DroppedConnection()
-                if fault.truncate_body:
-                    service.control.record(action, region, "InjectedFault.TruncatedBody")
-                    return TruncatedResponse()
-                if fault.error_code is not None:
-                    raise InjectedError(fault.error_code, fault.message)
-            answer = await run_in_threadpool(service.handle, caller, body)
-        except FaceIdError as error:
-            service.control.record(action, region, error.wire_code())
-            return TencentJSONResponse(error.to_response(request_id))
-        service.control.record(action, region, None)
-        return TencentJSONResponse({"Response": {**answer, "RequestId": request_id}})
 
-    async def show_verification(request: Request) -> Response:
-        token = request.query_params.get("token", "")
-        return _page_for(service.open_verification(token)) or HTMLResponse(pages.verification_page(token))
-
-    async def submit_verification(request: Request) -> Response:
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        token = (form.get("token") or [request.query_params.get("token", "")])[0]
-        try:
-            choice = Choice((form.get("outcome") or [""])[0])
-        except ValueError:
-            return HTMLResponse(pages.bad_request_page("Choose Pass, Fail or Spoof."), status_code=400)
-        try:
-            state, redirect_url = await run_in_threadpool(service.submit_verification, token, choice)
-        except FaceIdError as error:
-            return HTMLResponse(pages.bad_request_page(error.detail), status_code=500)
-        if redirect_url is not None:
-            return RedirectResponse(redirect_url, status_code=302)
-        return _page_for(state) or HTMLResponse(pages.completed_page())
-
-    async def add_fault(request: Request) -> Response:
-        return await _control(request, service.control.add_fault)
-
-    async def clear_faults(request: Request) -> Response:
-        service.control.clear_faults()
-        return Response(status_code=204)
-
-    async def add_outcome(request: Request) -> Response:
-        return await _control(request, service.control.add_outcome)
-
-    async def advance_clock(request: Request) -> Response:
-        def advance(spec: dict[str, Any]) -> None:
-            seconds = spec.get("advance")
-            # Negative values wind the clock back, so a test can restore what it moved (as the COS emulator).
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-                raise ControlRequestError("advance must be a number of seconds")
-            clock.advance(seconds)
-
-        response = await _control(request, advance)
-        return JSONResponse({"now": clock.now()}) if response.status_code == 204 else response
-
-    async def list_calls(request: Request) -> Response:
-        return JSONResponse(service.control.calls())
-
-    async def reset(request: Request) -> Response:
-        service.reset()
-        return Response(status_code=204)
-
-    return FaceIdApp(
-        routes=[
-            Route("/", call_api, methods=["POST"]),
-            Route("/reflect/", show_verification, methods=["GET"]),
-            Route("/reflect/", submit_verification, methods=["POST"]),
-            Route("/_control/faults", add_fault, methods=["POST"]),
-            Route("/_control/faults", clear_faults, methods=["DELETE"]),
-            Route("/_control/outcomes", add_outcome, methods=["POST"]),
-            Route("/_control/clock", advance_clock, methods=["POST"]),
-            Route("/_control/calls", list_calls, methods=["GET"]),
-            Route("/_control/reset", reset, methods=["POST"]),
-        ]
+async def call_api(request: Request) -> Response:
+    """API 3.0: authenticate, apply an injected fault if one is queued, run the action, log the call."""
+    service = service_of(request)
+    body = await request.body()
+    signed = SignedRequest(
+        method=request.method,
+        path=request.scope.get("raw_path", b"/").decode("latin-1"),
+        query=request.scope["query_string"].decode("latin-1"),
+        headers={name.lower(): value for name, value in request.headers.items()},
+        body=body,
     )
+    action = signed.headers.get("x-tc-action", "")
+    region = signed.headers.get("x-tc-region", "")
+    request_id = str(uuid.uuid4())
+    try:
+        caller = service.authenticate(signed)
+        fault = service.faults.take_fault(caller.action.name)
+        if fault is not None:
+            await asyncio.sleep(fault.delay_seconds)
+            broken = _broken_reply(fault)
+            if broken is not None:
+                reply, code = broken
+                service.faults.record(action, region, code)
+                return reply
+            if fault.error_code is not None:
+                raise InjectedError(fault.error_code, fault.message)
+        answer = await run_in_threadpool(service.handle, caller, body)
+    except FaceIdError as error:
+        service.faults.record(action, region, error.wire_code())
+        return TencentJSONResponse(error.to_response(request_id))
+    service.faults.record(action, region, None)
+    return TencentJSONResponse({"Response": {**answer, "RequestId": request_id}})
+
+
+def _broken_reply(fault: Fault) -> tuple[Response, str] | None:
+    """The reply of a fault that breaks the transport, and the code the call log shows for it."""
+    if fault.http_status is not None:
+        reply = PlainTextResponse("Injected fault", status_code=fault.http_status)
+        return reply, f"InjectedFault.HttpStatus{fault.http_status}"
+    if fault.drop_connection:
+        return DroppedConnection(), "InjectedFault.DropConnection"
+    if fault.truncate_body:
+        return TruncatedResponse(), "InjectedFault.TruncatedBody"
+    return None
+
+
+async def show_verification(request: Request) -> Response:
+    token = request.query_params.get("token", "")
+    state = service_of(request).open_verification(token)
+    return _page_for(state) or HTMLResponse(pages.verification_page(token))
+
+
+async def submit_verification(request: Request) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    token = (form.get("token") or [request.query_params.get("token", "")])[0]
+    try:
+        choice = Choice((form.get("outcome") or [""])[0])
+    except ValueError:
+        return HTMLResponse(pages.bad_request_page("Choose Pass, Fail or Spoof."), status_code=400)
+    try:
+        state, redirect_url = await run_in_threadpool(service_of(request).submit_verification, token, choice)
+    except FaceIdError as error:
+        return HTMLResponse(pages.bad_request_page(error.detail), status_code=500)
+    if redirect_url is not None:
+        return RedirectResponse(redirect_url, status_code=302)
+    return _page_for(state) or HTMLResponse(pages.completed_page())
 
 
 def _page_for(state: PageState) -> HTMLResponse | None:
@@ -179,14 +136,3 @@ def _page_for(state: PageState) -> HTMLResponse | None:
     if state is PageState.COMPLETED:
         return HTMLResponse(pages.completed_page())
     return None
-
-
-async def _control(request: Request, apply: Callable[[dict[str, Any]], None]) -> Response:
-    try:
-        spec = json.loads(await request.body() or b"{}")
-        if not isinstance(spec, dict):
-            raise ControlRequestError("the body must be a JSON object")
-        apply(spec)
-    except (json.JSONDecodeError, ControlRequestError) as error:
-        return JSONResponse({"error": str(error)}, status_code=400)
-    return Response(status_code=204)

@@ -2,24 +2,16 @@
 
 The rules raise them by meaning; the HTTP layer only asks each one for its JSON, as Tencent would send it."""
 
-from typing import Any, ClassVar
+from typing import Any
+
+from localcloud.errors import EmulatedError
 
 
-class FaceIdError(Exception):
+class FaceIdError(EmulatedError):
     """One API 3.0 error: subclasses fix `code` and a default `message`.
 
     Wire form (reference §2, "Responses"): HTTP 200, `{"Response": {"Error": {"Code", "Message"},
     "RequestId"}}`; the SDK raises TencentCloudSDKException(Code, Message, RequestId) from it."""
-
-    code: ClassVar[str] = "InternalError"
-    message: ClassVar[str] = "Internal error."
-
-    def __init__(self, message: str | None = None) -> None:
-        self.detail = message or self.message
-        super().__init__(self.detail)
-
-    def wire_code(self) -> str:
-        return self.code
 
     def to_response(self, request_id: str) -> dict[str, Any]:
         return {
@@ -148,8 +140,4 @@ class InjectedError(FaceIdError):
     """An error the tests asked for through `POST /_control/faults`: any code, any message."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self._code = code
-
-    def wire_code(self) -> str:
-        return self._code
+        super().__init__(message, code=code)

@@ -19,7 +19,6 @@ from localcloud.clock import Clock
 from localcloud.faceid import media
 from localcloud.faceid.catalogue import ACTIONS, VERSION, ActionSpec, read_params
 from localcloud.faceid.config import FaceIdEmulatorConfig
-from localcloud.faceid.control import SUCCESS, Control
 from localcloud.faceid.errors import (
     ImageSizeTooLargeError,
     InvalidActionError,
@@ -29,6 +28,7 @@ from localcloud.faceid.errors import (
     NoSuchVersionError,
     UnsupportedRegionError,
 )
+from localcloud.faceid.faults import SUCCESS, FaultInjector
 from localcloud.faceid.ratelimit import RateLimiter
 from localcloud.faceid.resources import (
     CosObjectUrl,
@@ -82,9 +82,9 @@ class Resource:
 
 class FaceIdService:
     def __init__(self, config: FaceIdEmulatorConfig, clock: Clock) -> None:
-        self.control = Control()
+        self.faults = FaultInjector()
         self.web = WebVerifications(clock)
-        self._clock = clock
+        self.clock = clock
         self._resources = CosResources(config, clock)
         self._limiter = RateLimiter(config.effective_rate_limits())
         self._keys = {key.secret_id: key for key in config.keys}
@@ -138,7 +138,7 @@ class FaceIdService:
         return self._actions[caller.action.name](caller.region, params)
 
     def reset(self) -> None:
-        self.control.reset()
+        self.faults.reset()
         self._limiter.reset()
 
     # --- App SDK (reflection liveness) actions ----------------------------------------------------
@@ -152,7 +152,7 @@ class FaceIdService:
         return {
             "UploadUrl": self._resources.presign_put_for_client(region, key, RESOURCE_TTL_SECONDS),
             "ResourceUrl": self._resources.presign_get(region, key, RESOURCE_TTL_SECONDS),
-            "ExpiredTimestamp": int(self._clock.now()) + RESOURCE_TTL_SECONDS,
+            "ExpiredTimestamp": int(self.clock.now()) + RESOURCE_TTL_SECONDS,
         }
 
     def generate_reflect_sequence(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -179,16 +179,15 @@ class FaceIdService:
         check_sdk_data(live_data, "LiveData")
         image_data = self._download(image)
         check_image(image_data)
-        outcome = self.control.take_outcome("DetectReflectLivenessAndCompare")
+        outcome = self.faults.take_outcome("DetectReflectLivenessAndCompare")
         result = outcome.result if outcome else SUCCESS
-        sim = media.similarity(live_data, image_data)
-        if outcome is not None and outcome.sim is not None:
-            sim = outcome.sim
+        scripted = outcome.similarity() if outcome else None
+        sim = scripted if scripted is not None else media.similarity(live_data, image_data)
         answer: dict[str, Any] = {
             "BestFrameUrl": None,
             "BestFrameMd5": None,
             "Result": result,
-            "Description": outcome.description if outcome else "Success",
+            "Description": outcome.text() if outcome else "Success",
             "Sim": sim,
         }
         if result == SUCCESS:

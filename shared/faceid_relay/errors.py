@@ -159,6 +159,17 @@ class InvalidContent(RelayError):
     )
 
 
+class UploadRefused(RelayError):
+    # An upload URL pins size, MD5 and type by signature; an object that differs got there another way
+    # (a server-side copy, another writer), so it is never passed on.
+    code = "UploadRefused"
+    status = 422
+    message = (
+        "The object under this key is not the upload its URL was issued for. "
+        "Upload again with a new POST /uploads and use the new key."
+    )
+
+
 class IdempotencyKeyReused(RelayError):
     code = "IdempotencyKeyReused"
     status = 422

@@ -1,10 +1,15 @@
 """The only code that calls FaceID: the intl SDK's client (and CommonClient for the legacy actions
 the SDK no longer ships), retries on rate limits within the function's time, and error mapping."""
 
+import base64
+import binascii
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
 from typing import Any
 
 import requests
@@ -20,6 +25,7 @@ from faceid_relay.errors import (
     ContentChanged,
     ProviderAuthFailed,
     ProviderDownloadFailed,
+    ProviderMediaUnavailable,
     ProviderRejected,
     ProviderUnavailable,
     RateLimited,
@@ -27,7 +33,9 @@ from faceid_relay.errors import (
     VerificationExpired,
     VerificationNotFound,
 )
-from faceid_relay.models.rules import Action
+from faceid_relay.models.records import FinalStatus
+from faceid_relay.models.responses import Attempt
+from faceid_relay.models.rules import WEB_ACTIONS, Action, ApiFlavor, WebActions
 from faceid_relay.observability import metrics
 from faceid_relay.settings import Settings
 
@@ -63,11 +71,19 @@ RATE_LIMIT_CODES = frozenset({"RequestLimitExceeded", "FailedOperation.RequestLi
 REQUEST_TIMEOUT_SECONDS = 15
 BACKOFF_BASE_SECONDS = 0.2
 BACKOFF_CAP_SECONDS = 2.0
+# Jitter from the OS on every draw: Lambda SnapStart resumes many environments from one snapshot, and the
+# `random` module's generator, seeded at import, would give them all the same "random" delays.
+BACKOFF_JITTER = random.SystemRandom()
 # A retry starts only if a whole call still fits in the function's time, so the caller gets our 429
 # rather than the platform's timeout.
 SECONDS_NEEDED_FOR_A_RETRY = REQUEST_TIMEOUT_SECONDS + 1.0
 
+# GetWebVerificationResult(Intl) ErrorCode of a BizToken the user did not finish in time (reference §1.2).
+ERROR_CODE_TOKEN_EXPIRED = 15
+
 RemainingSeconds = Callable[[], float]
+# One FaceID call as sent: the action and its parameters in, the JSON answer out (SDK errors raised).
+Send = Callable[[Action, Mapping[str, Any]], dict[str, Any]]
 
 
 def provider_error(error: TencentCloudSDKException) -> RelayError:
@@ -104,13 +120,296 @@ def _is_transport_failure(code: str) -> bool:
     return "." not in code and code.endswith(("NetworkError", "EncodingError", "ConnectionError", "Timeout"))
 
 
+# --- What FaceID answers, per action, in our words --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A file FaceID downloads itself: a COS URL in the deployment's region and the MD5 (hex) it must have."""
+
+    url: str
+    md5: str
+
+
+@dataclass(frozen=True)
+class MediaLink:
+    """A file FaceID hands back on its own bucket, for a short time, with the MD5 (hex) it must have."""
+
+    url: str
+    md5: str
+
+
+ProviderMedia = MediaLink | bytes
+
+
+@dataclass(frozen=True)
+class UploadUrl:
+    """CreateUploadUrl: where to PUT, and the URL FaceID reads the file from afterwards."""
+
+    upload_url: str
+    resource_url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ReflectSequence:
+    """GenerateReflectSequence: the light sequence for the app SDK."""
+
+    sequence: MediaLink
+    request_id: str
+
+
+@dataclass(frozen=True)
+class LivenessVerdict:
+    """DetectReflectLivenessAndCompare: "Success", or the code saying why the person did not pass."""
+
+    result: str
+    description: str
+    similarity: float | None
+    best_frame: MediaLink | None
+    request_id: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result == "Success"
+
+
+@dataclass(frozen=True)
+class CompareImage:
+    """The photo a web verification compares the face with, in the form the flavor sends it."""
+
+    md5: str
+    data: bytes | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedWebVerification:
+    biz_token: str
+    verification_url: str
+
+
+@dataclass(frozen=True)
+class WebVerificationOutcome:
+    """A web verification's result; `status` None while the user has not finished."""
+
+    status: FinalStatus | None
+    error_code: int | None = None
+    error_message: str | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    media: dict[str, ProviderMedia] = field(default_factory=dict)
+
+    @property
+    def similarity(self) -> float | None:
+        """The last attempt's similarity."""
+        return self.attempts[-1].similarity if self.attempts else None
+
+
+@dataclass(frozen=True)
+class WebFlavor:
+    """How one web-flow flavor talks to FaceID. live: the Intl actions, the compare image sent inline
+    (base64), result media inline. legacy (reference §1.2, §5): the image as a URL + MD5 and required,
+    no Extra, result media as URLs valid 10 minutes."""
+
+    actions: WebActions
+    token_lifetime: timedelta
+    needs_compare_image: bool
+    sends_compare_image_inline: bool
+
+
+WEB_FLAVORS: Mapping[ApiFlavor, WebFlavor] = MappingProxyType(
+    {
+        "live": WebFlavor(WEB_ACTIONS["live"], timedelta(minutes=10), False, True),
+        "legacy": WebFlavor(WEB_ACTIONS["legacy"], timedelta(seconds=7200), True, False),
+    }
+)
+_REDIRECT_FIELD: Mapping[ApiFlavor, str] = MappingProxyType({"live": "RedirectURL", "legacy": "RedirectUrl"})
+_INLINE_MEDIA = {"bestFrame": "BestFrameBase64", "video": "VideoBase64"}
+_LINKED_MEDIA = {"bestFrame": ("VideoBestFrameUrl", "VideoBestFrameMd5"), "video": ("VideoUrl", "VideoMd5")}
+
+
 class FaceId:
     """FaceID for one deployment region. `remaining` tells how long the function may still run; without
-    `backoff` (a path anyone may call) a rate limit is raised at once instead of retried."""
+    `backoff` (a path anyone may call) a rate limit is raised at once instead of retried.
+
+    Each action has a method that takes and returns our types; `call` is the raw action call beneath them."""
 
     def __init__(
-        self, settings: Settings, remaining: RemainingSeconds | None = None, *, backoff: bool = True
+        self,
+        settings: Settings,
+        remaining: RemainingSeconds | None = None,
+        *,
+        send: Send | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff: bool = True,
     ) -> None:
+        self._send: Send = send or _SdkSender(settings)
+        self._remaining: RemainingSeconds = remaining or (lambda: 30.0)
+        self._sleep = sleep
+        self._backoff = backoff
+
+    def create_upload_url(self, target_action: Action) -> UploadUrl:
+        answer = self.call(Action.CreateUploadUrl, {"TargetAction": str(target_action)})
+        return UploadUrl(
+            upload_url=str(answer["UploadUrl"]),
+            resource_url=str(answer["ResourceUrl"]),
+            expires_at=datetime.fromtimestamp(int(answer["ExpiredTimestamp"]), timezone.utc),
+        )
+
+    def generate_reflect_sequence(self, device_data: Resource, security_level: str) -> ReflectSequence:
+        answer = self.call(
+            Action.GenerateReflectSequence,
+            {
+                "DeviceDataUrl": device_data.url,
+                "DeviceDataMd5": device_data.md5,
+                "SecurityLevel": security_level,
+            },
+        )
+        return ReflectSequence(
+            MediaLink(str(answer["ReflectSequenceUrl"]), str(answer["ReflectSequenceMd5"]).lower()),
+            request_id=str(answer.get("RequestId", "")),
+        )
+
+    def detect_reflect_liveness_and_compare(self, live_data: Resource, image: Resource) -> LivenessVerdict:
+        """A person who fails the check is a verdict, not an error (LIVENESS_VERDICT_CODES)."""
+        params = {
+            "LiveDataUrl": live_data.url,
+            "LiveDataMd5": live_data.md5,
+            "ImageUrl": image.url,
+            "ImageMd5": image.md5,
+        }
+        try:
+            answer = self._call_with_retries(Action.DetectReflectLivenessAndCompare, params)
+        except TencentCloudSDKException as error:
+            if error.get_code() not in LIVENESS_VERDICT_CODES:
+                raise provider_error(error) from error
+            return LivenessVerdict(
+                result=str(error.get_code()),
+                description=str(error.get_message() or ""),
+                similarity=None,
+                best_frame=None,
+                request_id=str(error.get_request_id() or ""),
+            )
+        best_frame = (
+            MediaLink(str(answer["BestFrameUrl"]), str(answer.get("BestFrameMd5", "")).lower())
+            if answer.get("BestFrameUrl")
+            else None
+        )
+        return LivenessVerdict(
+            result=str(answer.get("Result", "")),
+            description=str(answer.get("Description", "")),
+            similarity=float(answer["Sim"]) if answer.get("Sim") is not None else None,
+            best_frame=best_frame,
+            request_id=str(answer.get("RequestId", "")),
+        )
+
+    def apply_web_verification(
+        self, flavor: ApiFlavor, *, redirect_url: str, compare_image: CompareImage | None, extra: str | None
+    ) -> IssuedWebVerification:
+        params: dict[str, Any] = {_REDIRECT_FIELD[flavor]: redirect_url}
+        if flavor == "live":
+            if extra:
+                params["Extra"] = extra
+            if compare_image is not None and compare_image.data is not None:
+                params["CompareImageBase64"] = base64.b64encode(compare_image.data).decode("ascii")
+        elif compare_image is not None:
+            params |= {"CompareImageUrl": compare_image.url, "CompareImageMd5": compare_image.md5}
+        answer = self.call(WEB_FLAVORS[flavor].actions.issue, params)
+        return IssuedWebVerification(
+            biz_token=str(answer["BizToken"]),
+            verification_url=str(answer.get("VerificationURL") or answer.get("VerificationUrl")),
+        )
+
+    def get_web_verification_result(self, flavor: ApiFlavor, biz_token: str) -> WebVerificationOutcome:
+        """Past FaceID's 3-day window the token is expired, with nothing left to copy."""
+        try:
+            answer = self.call(WEB_FLAVORS[flavor].actions.read_result, {"BizToken": biz_token})
+        except VerificationExpired:
+            return WebVerificationOutcome("expired", ERROR_CODE_TOKEN_EXPIRED, "BizToken expired.")
+        if answer.get("ErrorCode") is None:
+            return WebVerificationOutcome(status=None)
+        error_code = int(answer["ErrorCode"])
+        return WebVerificationOutcome(
+            status=final_status(error_code),
+            error_code=error_code,
+            error_message=answer.get("ErrorMsg"),
+            attempts=[_attempt(detail) for detail in answer.get("VerificationDetailList") or []],
+            media=_linked_media(answer) if flavor == "legacy" else _inline_media(answer),
+        )
+
+    def call(self, action: Action, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Call an action; rate limits are retried with full-jitter backoff while the function has time."""
+        try:
+            return self._call_with_retries(action, params)
+        except TencentCloudSDKException as error:
+            raise provider_error(error) from error
+
+    def _call_with_retries(self, action: Action, params: Mapping[str, Any]) -> dict[str, Any]:
+        """SDK errors other than a rate limit come out as they are; a rate limit is retried only while
+        a whole call still fits in the function's time, else it is RateLimited."""
+        attempt = 0
+        while True:
+            try:
+                return self._call_once(action, dict(params))
+            except TencentCloudSDKException as error:
+                if not isinstance(provider_error(error), RateLimited):
+                    raise
+                delay = BACKOFF_JITTER.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
+                if not self._backoff or self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
+                    raise
+                metrics.add_metric(name="ProviderRateLimitRetries", unit=MetricUnit.Count, value=1)
+                self._sleep(delay)
+                attempt += 1
+
+    def _call_once(self, action: Action, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send(action, params)
+
+
+def final_status(error_code: int) -> FinalStatus:
+    """What a finished web verification's ErrorCode means: 0 passed, 15 not finished in time, else failed."""
+    if error_code == 0:
+        return "passed"
+    return "expired" if error_code == ERROR_CODE_TOKEN_EXPIRED else "failed"
+
+
+def _attempt(detail: Mapping[str, Any]) -> Attempt:
+    timestamp = detail.get("ReqTimestamp")
+    return Attempt(
+        error_code=detail.get("ErrorCode"),
+        error_message=detail.get("ErrorMsg"),
+        liveness_error_code=detail.get("LivenessErrorCode"),
+        compare_error_code=detail.get("CompareErrorCode"),
+        similarity=detail.get("Similarity"),
+        at=datetime.fromtimestamp(int(timestamp) / 1000, timezone.utc) if timestamp else None,
+    )
+
+
+def _inline_media(answer: Mapping[str, Any]) -> dict[str, ProviderMedia]:
+    media: dict[str, ProviderMedia] = {}
+    for name, wire_name in _INLINE_MEDIA.items():
+        if answer.get(wire_name):
+            try:
+                media[name] = base64.b64decode(str(answer[wire_name]), validate=True)
+            except binascii.Error as error:
+                raise ProviderMediaUnavailable(
+                    "FaceID's result media was not valid base64. Retry."
+                ) from error
+    return media
+
+
+def _linked_media(answer: Mapping[str, Any]) -> dict[str, ProviderMedia]:
+    # Legacy result URLs live 10 minutes (reference §1.2): the caller downloads them at once.
+    return {
+        name: MediaLink(str(answer[url]), str(answer.get(md5, "")).lower())
+        for name, (url, md5) in _LINKED_MEDIA.items()
+        if answer.get(url)
+    }
+
+
+class _SdkSender:
+    """One call through the intl SDK's client, or CommonClient for the legacy actions it no longer ships."""
+
+    def __init__(self, settings: Settings) -> None:
         token = settings.session_token.get_secret_value() if settings.session_token else None
         cred = credential.Credential(settings.secret_id, settings.secret_key.get_secret_value(), token)
         http = HttpProfile(
@@ -119,48 +418,17 @@ class FaceId:
         profile = ClientProfile(httpProfile=http, language="en-US")
         self._client = faceid_client.FaceidClient(cred, settings.region, profile)
         self._common = CommonClient("faceid", API_VERSION, cred, settings.region, profile)
-        self._remaining: RemainingSeconds = remaining or (lambda: 30.0)
-        self._backoff = backoff
 
-    def call(
-        self, action: Action, params: dict[str, Any], verdicts: frozenset[str] = frozenset()
-    ) -> dict[str, Any]:
-        """Call an action; rate limits are retried with full-jitter backoff while the function has time.
-        Error codes in `verdicts` come back as `{"Result": code, "Description": message}` instead."""
-        attempt = 0
-        while True:
-            try:
-                return self._call_once(action, params)
-            except TencentCloudSDKException as error:
-                if error.get_code() in verdicts:
-                    return {
-                        "Result": error.get_code(),
-                        "Description": error.get_message(),
-                        "Sim": 0.0,
-                        "RequestId": error.get_request_id(),
-                    }
-                mapped = provider_error(error)
-                if not isinstance(mapped, RateLimited):
-                    raise mapped from error
-                delay = random.uniform(  # noqa: S311 - backoff jitter, not a secret
-                    0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
-                )
-                if not self._backoff or self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
-                    raise mapped from error
-                metrics.add_metric(name="ProviderRateLimitRetries", unit=MetricUnit.Count, value=1)
-                time.sleep(delay)
-                attempt += 1
-
-    def _call_once(self, action: Action, params: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, action: Action, params: Mapping[str, Any]) -> dict[str, Any]:
         if action in LEGACY_ACTIONS:
             try:
-                answer: dict[str, Any] = self._common.call_json(action.value, params)["Response"]
+                answer: dict[str, Any] = self._common.call_json(action.value, dict(params))["Response"]
             except requests.RequestException as error:
                 # CommonClient lets a body that breaks off mid-read escape unwrapped.
                 raise TencentCloudSDKException("ClientNetworkError", type(error).__name__) from error
             return answer
         request = getattr(models, f"{action.value}Request")()
-        request.from_json_string(json.dumps(params))
+        request.from_json_string(json.dumps(dict(params)))
         response = getattr(self._client, action.value)(request)
         result: dict[str, Any] = json.loads(response.to_json_string())
         return result

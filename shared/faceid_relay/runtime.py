@@ -58,7 +58,7 @@ def http_function(
 
     return HttpFunction(
         settings,
-        Storage(settings),
+        Storage(settings, remaining=remaining_seconds),
         app,
         FaceId(settings, remaining=remaining_seconds, backoff=rate_limit_backoff),
         handler,

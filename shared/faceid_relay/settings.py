@@ -16,6 +16,7 @@ from faceid_relay.models.rules import (
     Action,
     ApiFlavor,
     Region,
+    WebActions,
     parse_origin,
     split_bucket,
 )
@@ -34,7 +35,7 @@ SDK_CREDENTIAL_VARIABLES = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY",
 # SCF probably sets TENCENTCLOUD_REGION, but no Tencent page confirms it (reference §4.2): RELAY_REGION first.
 REGION_VARIABLES = ("RELAY_REGION", "TENCENTCLOUD_REGION")
 # The actions that hand FaceID our callback URL and take a returnUrl.
-ISSUING_ACTIONS = frozenset(issue for issue, _ in WEB_ACTIONS.values())
+ISSUING_ACTIONS = frozenset(actions.issue for actions in WEB_ACTIONS.values())
 
 
 class ConfigurationError(Exception):
@@ -216,8 +217,8 @@ class Settings(BaseModel):
         return self.faceid_endpoint.partition("://")[2]
 
     @property
-    def web_actions(self) -> tuple[Action, Action]:
-        """(issue, read result) actions of the configured web flow."""
+    def web_actions(self) -> WebActions:
+        """The issue and read-result actions of the configured web flow."""
         return WEB_ACTIONS[self.api_flavor]
 
     def require_actions(self, *actions: Action) -> None:
@@ -241,7 +242,7 @@ class Settings(BaseModel):
     def _region_problem(self, action: Action) -> str:
         fix = "Deploy the function in one of those regions"
         other_flavor: ApiFlavor = "live" if self.api_flavor == "legacy" else "legacy"
-        if action in self.web_actions and self.region in ACTION_REGIONS[WEB_ACTIONS[other_flavor][0]]:
+        if action in self.web_actions and self.region in ACTION_REGIONS[WEB_ACTIONS[other_flavor].issue]:
             fix += f", or set RELAY_API_FLAVOR={other_flavor}"
         regions = ", ".join(sorted(ACTION_REGIONS[action]))
         return f"RELAY_REGION: {self.region} cannot serve {action} (FaceID offers it in {regions}). {fix}."

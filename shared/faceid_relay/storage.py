@@ -6,6 +6,7 @@ COS has no compare-and-swap, so every state change is a new object written with
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -24,7 +25,22 @@ T = TypeVar("T")
 
 HASH_CHUNK_BYTES = 4 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 8
+# How long a caller without an invocation context (scripts, tests) may spend on one streamed object.
+DEFAULT_REMAINING_SECONDS = 30.0
 FORBID_OVERWRITE = {"x-cos-forbid-overwrite": "true"}
+# Every object the relay writes, and every upload it presigns, asks COS to encrypt it at rest (SSE-COS).
+SERVER_SIDE_ENCRYPTION = "AES256"
+ENCRYPTION_HEADERS = {"x-cos-server-side-encryption": SERVER_SIDE_ENCRYPTION}
+
+
+class OutOfTimeError(Exception):
+    """Streaming an object did not finish before the deadline the caller gave."""
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    etag: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -42,8 +58,9 @@ class Storage:
     """The deployment's bucket. Network calls go to `RELAY_COS_ENDPOINT` when set (the local cloud);
     URLs handed to FaceID always keep the production host, URLs handed to clients may be rebased."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, remaining: Callable[[], float] | None = None) -> None:
         self.bucket = settings.bucket
+        self.remaining_seconds: Callable[[], float] = remaining or (lambda: DEFAULT_REMAINING_SECONDS)
         self._token = settings.session_token.get_secret_value() if settings.session_token else None
         credentials: dict[str, Any] = {
             "Region": settings.region,
@@ -111,9 +128,9 @@ class Storage:
             )
         )
 
-    def digest(self, key: str, sniff_bytes: int = 64) -> ObjectDigest | None:
+    def digest(self, key: str, sniff_bytes: int = 64, deadline: float | None = None) -> ObjectDigest | None:
         """Stream the object once in large chunks (constant memory): MD5, size and its first bytes.
-        None when the object is gone."""
+        None when the object is gone; OutOfTimeError when `deadline` (time.monotonic()) passes first."""
 
         def stream() -> ObjectDigest:
             response = self._api.get_object(Bucket=self.bucket, Key=key)
@@ -121,6 +138,9 @@ class Storage:
             size = 0
             head = b""
             for chunk in _chunks(response["Body"].get_raw_stream()):
+                if deadline is not None and time.monotonic() > deadline:
+                    response["Body"].get_raw_stream().close()
+                    raise OutOfTimeError(key)
                 if len(head) < sniff_bytes:
                     head += chunk[: sniff_bytes - len(head)]
                 md5.update(chunk)
@@ -135,10 +155,12 @@ class Storage:
 
         return _cos(stream, absent=HTTPStatus.NOT_FOUND)
 
-    def etag(self, key: str) -> str | None:
-        """The object's current ETag, or None when it does not exist."""
+    def head(self, key: str) -> ObjectHead | None:
+        """The object's current ETag and size, or None when it does not exist."""
         head = _cos(lambda: self._api.head_object(Bucket=self.bucket, Key=key), absent=HTTPStatus.NOT_FOUND)
-        return None if head is None else str(head.get("ETag", "")).strip('"')
+        if head is None:
+            return None
+        return ObjectHead(etag=str(head.get("ETag", "")).strip('"'), size=int(head.get("Content-Length", 0)))
 
     def fetch_url(self, url: str, max_bytes: int) -> bytes:
         """Download a COS URL handed to us by FaceID (its own bucket). In the local cloud the request goes
@@ -185,6 +207,7 @@ class Storage:
                 Body=data,
                 ContentType=content_type,
                 ContentMD5=_content_md5(data),
+                ServerSideEncryption=SERVER_SIDE_ENCRYPTION,
                 # put_object takes only mapped kwargs; Metadata entries go out as raw headers
                 Metadata=FORBID_OVERWRITE,
             ),

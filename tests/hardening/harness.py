@@ -20,9 +20,9 @@ from localcloud.process import RunningStack, stack_process
 from tests.integration.relay import Relay
 
 REGION = "ap-singapore"
-# Where the functions keep state: sessions (records/verifications/), MD5 and idempotency records (records/),
-# copied media (results/). sessions/ is listed too, so a state written to the wrong prefix shows up.
-STATE_PREFIXES = ("sessions/", "records/", "results/")
+# Where the functions keep state: what presign promised and what hashing found (upload-expectations/,
+# upload-records/), sessions (verifications/), idempotency records, copied media (results/).
+STATE_PREFIXES = ("upload-expectations/", "upload-records/", "verifications/", "idempotency/", "results/")
 UPLOADS_PREFIX = "uploads/"
 ERROR_FIELDS = frozenset({"code", "message", "field"})
 # FaceID is asked for a pending token's result once per window of this many seconds (the default of

@@ -61,7 +61,7 @@ def world(make_stack: Callable[..., Relay]) -> World:
     token, callback_url = finished_verification(relay, ours["compare-image"])
     foreign_token, _ = finished_verification(other, foreign["compare-image"])
     bucket = Bucket(relay.stack)
-    (record,) = bucket.keys(f"records/{ours['compare-image']}/")
+    (record,) = bucket.keys(f"upload-records/{ours['compare-image'].removeprefix('uploads/')}/")
     return World(relay, bucket, token, callback_url, ours, record, foreign_token, foreign)
 
 
@@ -112,7 +112,7 @@ PATH_TOKENS: dict[str, Value] = {
 # check alone cannot be what refuses them.
 KeyAttack = Callable[[World, str], Any]
 ATTACK_KEYS: dict[str, KeyAttack] = {
-    "traversal out of uploads/": lambda w, own: own[:15] + "../../records/x",
+    "traversal out of uploads/": lambda w, own: own[:15] + "../../upload-records/x",
     "traversal through another purpose": lambda w, own: own.replace("uploads/", "uploads/live-data/../"),
     "encoded traversal": lambda w, own: "uploads/%2e%2e/" + own.removeprefix("uploads/"),
     "leading slash": lambda w, own: "/" + own,
@@ -126,7 +126,7 @@ ATTACK_KEYS: dict[str, KeyAttack] = {
     "look-alike hyphen": lambda w, own: own.replace("-", "\u2010", 1),
     "an MD5 record of ours": lambda w, own: w.record_object,
     "a stored result of ours": lambda w, own: f"results/{w.token}/best-frame.jpg",
-    "a session record of ours": lambda w, own: f"records/verifications/{w.token}/session.json",
+    "a session record of ours": lambda w, own: f"verifications/{w.token}/session.json",
     "another deployment's upload of this purpose": lambda w, own: w.foreign[own.split("/")[1]],
     "our upload of another purpose": lambda w, own: next(key for key in w.ours.values() if key != own),
     "empty": lambda w, own: "",

@@ -58,12 +58,12 @@ def redirected_status(answer: requests.Response) -> str:
 
 def assert_one_result(bucket: Bucket, token: str) -> dict[str, Any]:
     """One session, one final record, one object per media name, each as the final record states."""
-    assert bucket.keys(f"records/verifications/{token}/") == {
-        f"records/verifications/{token}/session.json",
-        f"records/verifications/{token}/final.json",
+    assert bucket.keys(f"verifications/{token}/") == {
+        f"verifications/{token}/session.json",
+        f"verifications/{token}/final.json",
     }
     assert bucket.keys(f"results/{token}/") == {f"results/{token}/{name}" for name in MEDIA}
-    final = bucket.read_json(f"records/verifications/{token}/final.json")
+    final = bucket.read_json(f"verifications/{token}/final.json")
     for item in final["media"].values():
         assert bucket.md5(item["key"]) == item["md5"]
     return final
@@ -80,7 +80,7 @@ def test_an_upload_delivered_three_times_is_recorded_once(relay: Relay, bucket: 
 
     for key in keys:
         assert deliveries[(key, 200)] == DELIVERIES
-        assert len(bucket.keys(f"records/{key}/")) == 1
+        assert len(bucket.keys(f"upload-records/{key.removeprefix('uploads/')}/")) == 1
     FIGURES["duplicate deliveries absorbed"] += (DELIVERIES - 1) * len(keys)
 
 
@@ -128,13 +128,13 @@ def test_concurrent_retries_with_one_idempotency_key_get_one_token(relay: Relay,
     drain(relay.stack)
     body = {"compareImageKey": image, "returnUrl": f"{relay.base}/demo/result", "reference": "race-key"}
     headers = {"Idempotency-Key": f"race-{image[-32:]}"}
-    claimed = bucket.keys("records/idempotency/")
+    claimed = bucket.keys("idempotency/")
 
     answers = race(*[lambda: relay.post("/verifications", body, headers)] * RACERS)
 
     assert {answer.status_code for answer in answers} == {200}
     assert len({answer.text for answer in answers}) == 1
-    (record,) = bucket.keys("records/idempotency/") - claimed
+    (record,) = bucket.keys("idempotency/") - claimed
     assert bucket.read_json(record)["bizToken"] == answers[0].json()["bizToken"]
     FIGURES["concurrent callbacks reconciled"] += RACERS
 

@@ -9,11 +9,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import browser, page
 from tests.hardening.harness import FIGURES, RESULT_CHECK_INTERVAL, assert_error, clear_faults, drain
 from tests.integration.relay import Relay, photo
-
-__all__ = ["browser", "page"]
 
 UNKNOWN_TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
 # What Chromium sends when it navigates to a page.
@@ -159,7 +156,7 @@ def test_chromium_shows_provider_unavailable_as_try_again_when_the_verification_
     relay.stack.control(
         "cos",
         "faults",
-        {"method": "GET", "key_prefix": "records/", "status": 503, "code": "SlowDown", "count": 2},
+        {"method": "GET", "key_prefix": "verifications/", "status": 503, "code": "SlowDown", "count": 2},
     )
     try:
         response = page.goto(f"{relay.base}/callback?token={UNKNOWN_TOKEN}")

@@ -72,7 +72,7 @@ def keys(ours: Ours) -> st.SearchStrategy[Any]:
         st.sampled_from(real),
         st.sampled_from(real).flatmap(mutated),
         st.from_regex(r"uploads/(compare-image|device-data|live-data)/[0-9a-fA-F]{31,33}", fullmatch=True),
-        st.sampled_from(["records/", "results/", "uploads/"]).flatmap(
+        st.sampled_from(["upload-records/", "verifications/", "results/", "uploads/"]).flatmap(
             lambda prefix: URL_TEXT.map(prefix.__add__)
         ),
         st.none(),

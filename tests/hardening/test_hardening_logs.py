@@ -164,7 +164,7 @@ def error_paths(relay: Relay, secrets: Secrets, image: str, apply: str) -> None:
             "cos",
             {
                 "method": "GET",
-                "key_prefix": "records/uploads/",
+                "key_prefix": "upload-records/",
                 "status": 500,
                 "code": "InternalError",
                 "count": 2,

@@ -24,6 +24,7 @@ PROMISED_STATUS = {
     "ContentTooLarge": 413,
     "UnsupportedContentType": 415,
     "InvalidContent": 422,
+    "UploadRefused": 422,
     "IdempotencyKeyReused": 422,
     "ProviderRejected": 422,
     "ProviderDownloadFailed": 424,

@@ -10,18 +10,23 @@ from pydantic import ValidationError
 
 from faceid_relay.errors import InvalidKey, InvalidToken
 from faceid_relay.models.records import (
-    RECORDS_PREFIX,
+    IDEMPOTENCY_PREFIX,
     RESULT_CHECKS_PREFIX,
     RESULTS_PREFIX,
+    UPLOAD_EXPECTATIONS_PREFIX,
+    UPLOAD_RECORDS_PREFIX,
+    VERIFICATIONS_PREFIX,
     FinalRecord,
     IdempotencyRecord,
     SessionRecord,
+    UploadExpectation,
     UploadRecord,
     final_key,
     idempotency_key,
     result_check_key,
     result_media_key,
     session_key,
+    upload_expectation_key,
     upload_record_key,
 )
 from faceid_relay.models.responses import Attempt, StoredMedia
@@ -49,6 +54,7 @@ def test_nothing_a_function_writes_is_under_the_trigger_prefix(
 ) -> None:
     written = [
         upload_record_key(new_upload_key(purpose), etag),
+        upload_expectation_key(new_upload_key(purpose)),
         session_key(token),
         final_key(token),
         idempotency_key(key_hash),
@@ -58,16 +64,26 @@ def test_nothing_a_function_writes_is_under_the_trigger_prefix(
     ]
     for key in written:
         assert not key.startswith(UPLOADS_PREFIX)
-        assert key.startswith((RECORDS_PREFIX, RESULTS_PREFIX, RESULT_CHECKS_PREFIX))
+        assert key.startswith(
+            (
+                UPLOAD_EXPECTATIONS_PREFIX,
+                UPLOAD_RECORDS_PREFIX,
+                VERIFICATIONS_PREFIX,
+                IDEMPOTENCY_PREFIX,
+                RESULTS_PREFIX,
+                RESULT_CHECKS_PREFIX,
+            )
+        )
         assert ".." not in key.split("/")
 
 
 def test_the_key_layout() -> None:
     upload = "uploads/compare-image/" + "a" * 32
-    assert upload_record_key(upload, f'"{MD5}"') == f"records/uploads/compare-image/{'a' * 32}/{MD5}.json"
-    assert session_key(TOKEN) == f"records/verifications/{TOKEN}/session.json"
-    assert final_key(TOKEN) == f"records/verifications/{TOKEN}/final.json"
-    assert idempotency_key(SHA256) == f"records/idempotency/{SHA256}.json"
+    assert upload_record_key(upload, f'"{MD5}"') == f"upload-records/compare-image/{'a' * 32}/{MD5}.json"
+    assert upload_expectation_key(upload) == f"upload-expectations/compare-image/{'a' * 32}.json"
+    assert session_key(TOKEN) == f"verifications/{TOKEN}/session.json"
+    assert final_key(TOKEN) == f"verifications/{TOKEN}/final.json"
+    assert idempotency_key(SHA256) == f"idempotency/{SHA256}.json"
     assert result_media_key(TOKEN, "best-frame.jpg") == f"results/{TOKEN}/best-frame.jpg"
     assert result_check_key(TOKEN, 889_000_000) == f"result-checks/{TOKEN}/889000000.json"
 
@@ -77,10 +93,42 @@ def test_every_object_version_has_its_own_upload_record() -> None:
     assert upload_record_key(upload, MD5) != upload_record_key(upload, "0" * 32 + "-2")
 
 
-@pytest.mark.parametrize("key", ["uploads/../records/x", "records/uploads/x", "uploads/live-data/x/../../y"])
+@pytest.mark.parametrize(
+    "key", ["uploads/../upload-records/x", "upload-records/compare-image/x", "uploads/live-data/x/../../y"]
+)
 def test_an_upload_record_is_only_ever_keyed_by_a_server_key(key: str) -> None:
     with pytest.raises(InvalidKey):
         upload_record_key(key, MD5)
+    with pytest.raises(InvalidKey):
+        upload_expectation_key(key)
+
+
+def _expectation(md5: str | None = MD5) -> UploadExpectation:
+    return UploadExpectation(
+        key=new_upload_key(Purpose.COMPARE_IMAGE), size=10, md5=md5, content_type="image/jpeg", created_at=AT
+    )
+
+
+def test_an_object_matching_its_expectation_passes() -> None:
+    assert _expectation().mismatch(size=10, md5=MD5, content_type="image/jpeg") is None
+    assert _expectation(md5=None).mismatch(size=10, md5="0" * 32, content_type="IMAGE/JPEG") is None
+
+
+@pytest.mark.parametrize(
+    ("size", "md5", "content_type", "words"),
+    [
+        (50 * 1024 * 1024, MD5, "image/jpeg", "52428800 bytes"),
+        (10, "0" * 32, "image/jpeg", "MD5"),
+        (10, MD5, "application/json", "application/json"),
+        (10, MD5, "", "untyped"),
+    ],
+)
+def test_an_object_differing_from_its_expectation_is_named(
+    size: int, md5: str, content_type: str, words: str
+) -> None:
+    reason = _expectation().mismatch(size=size, md5=md5, content_type=content_type)
+    assert reason is not None
+    assert words in reason
 
 
 @pytest.mark.parametrize("etag", ["", "../x", "a/b", "x" * 65, '"abc\n"'])
@@ -89,7 +137,7 @@ def test_an_etag_cannot_add_path_segments(etag: str) -> None:
         upload_record_key(new_upload_key(Purpose.LIVE_DATA), etag)
 
 
-@pytest.mark.parametrize("token", ["../records/idempotency/x", "", "81EEF678-28EE-4759-A82E-6CBBBE6BC442/x"])
+@pytest.mark.parametrize("token", ["../idempotency/x", "", "81EEF678-28EE-4759-A82E-6CBBBE6BC442/x"])
 def test_session_records_are_only_ever_keyed_by_a_biz_token(token: str) -> None:
     with pytest.raises(InvalidToken):
         session_key(token)

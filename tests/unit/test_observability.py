@@ -150,7 +150,7 @@ def test_secret_keys_and_base64_fields_are_removed_wherever_they_are() -> None:
 
 def test_long_unnamed_base64_goes_but_ids_keys_and_digests_stay() -> None:
     request_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-    record_key = f"records/uploads/compare-image/{MD5}/{MD5}-1234.json"
+    record_key = f"upload-records/compare-image/{MD5}/{MD5}-1234.json"
     with capture() as emitted:
         logger.info(f"got {IMAGE_BASE64} for {TOKEN} md5 {MD5} hash {request_hash} record {record_key}")
     [line] = emitted.lines()

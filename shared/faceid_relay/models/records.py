@@ -1,5 +1,8 @@
 """The state kept as JSON on the deployment's own bucket (there is no database), and the one key layout:
-nothing a function writes is under the trigger's uploads/ prefix, nor at a path a client can steer."""
+nothing a function writes is under the trigger's uploads/ prefix, nor at a path a client can steer.
+
+Each class of object has a top-level prefix of its own, because retention (a bucket lifecycle rule) and
+permissions (one CAM policy per function) are both given per prefix: see deploy/README.md."""
 
 import re
 from datetime import datetime
@@ -10,6 +13,7 @@ from pydantic.alias_generators import to_camel
 
 from faceid_relay.models.responses import Attempt, StoredMedia
 from faceid_relay.models.rules import (
+    UPLOADS_PREFIX,
     ApiFlavor,
     BizToken,
     ContentKind,
@@ -18,10 +22,14 @@ from faceid_relay.models.rules import (
     validate_client_key,
 )
 
-RECORDS_PREFIX = "records/"
-RESULTS_PREFIX = "results/"
-# One create-once marker per BizToken and time window: whoever writes it may ask FaceID for the result.
-RESULT_CHECKS_PREFIX = "result-checks/"
+UPLOAD_EXPECTATIONS_PREFIX = "upload-expectations/"  # what presign promised: size, MD5, content type
+UPLOAD_RECORDS_PREFIX = "upload-records/"  # what hashing found in each version of an upload
+VERIFICATIONS_PREFIX = "verifications/"  # session and final record per BizToken
+IDEMPOTENCY_PREFIX = "idempotency/"  # Idempotency-Key (hashed) -> BizToken
+RESULTS_PREFIX = "results/"  # media copied out of FaceID (best frames, videos, light sequences)
+RESULT_CHECKS_PREFIX = (
+    "result-checks/"  # one create-once marker per BizToken and window of FaceID result checks
+)
 
 FinalStatus = Literal["passed", "failed", "expired"]
 
@@ -43,8 +51,31 @@ class StoredRecord(BaseModel):
     )
 
 
+class UploadExpectation(StoredRecord):
+    """What presign promised for an upload: the object hashed under its key must match it."""
+
+    key: str = Field(description="The upload's key (uploads/<purpose>/<hex>).")
+    size: int = Field(ge=0, description="Exact size in bytes the upload URL was signed for.")
+    md5: Md5Hex | None = Field(description="MD5 the upload URL was signed for, when the caller gave one.")
+    content_type: str = Field(description="Content-Type the upload URL was signed for.")
+    created_at: datetime = Field(description="When the upload URL was issued (UTC).")
+
+    def mismatch(self, *, size: int, md5: str, content_type: str) -> str | None:
+        """Why an object is not the upload promised here, or None when it is."""
+        if size != self.size:
+            return f"The object has {size} bytes, but the upload URL was issued for {self.size}."
+        if self.md5 is not None and md5 != self.md5:
+            return "The object's MD5 is not the one the upload URL was issued for."
+        if content_type.split(";", 1)[0].strip().lower() != self.content_type.lower():
+            return (
+                f"The object is {content_type or 'untyped'}, "
+                f"but the upload URL was issued for {self.content_type}."
+            )
+        return None
+
+
 class UploadRecord(StoredRecord):
-    """What hash-on-upload found in one version of an upload."""
+    """What hashing found in one version of an upload (by the COS trigger, or on first use)."""
 
     key: str = Field(description="The upload's key (uploads/<purpose>/<hex>).")
     etag: str = Field(description="COS ETag of the version that was hashed (without quotes).")
@@ -54,6 +85,11 @@ class UploadRecord(StoredRecord):
     size: int = Field(ge=0, description="Size in bytes.")
     content_kind: ContentKind = Field(description="What the first bytes show the content is.")
     content_type: str = Field(description="Content-Type COS stored with the object.")
+    refused: str | None = Field(
+        default=None,
+        description="Why this version is refused (not what presign promised, not a client upload); "
+        "None when it may be used.",
+    )
     recorded_at: datetime = Field(description="When the record was written (UTC).")
 
 
@@ -109,20 +145,29 @@ class IdempotencyRecord(StoredRecord):
 
 
 def upload_record_key(key: str, etag: str) -> str:
-    """records/uploads/<purpose>/<hex>/<etag>.json: one record per object version, so a duplicate trigger
-    event finds its record already written."""
+    """upload-records/<purpose>/<hex>/<etag>.json: one record per object version, so a duplicate trigger
+    event, or a trigger racing a first use, finds its record already written."""
     etag = etag.strip('"')
     if not _ETAG.fullmatch(etag):
         raise ValueError(f"{etag!r} is not a COS ETag")
-    return f"{RECORDS_PREFIX}{validate_client_key(key)}/{etag}.json"
+    return f"{UPLOAD_RECORDS_PREFIX}{_upload_path(key)}/{etag}.json"
+
+
+def upload_expectation_key(key: str) -> str:
+    """upload-expectations/<purpose>/<hex>.json: what presign promised for this key, written once."""
+    return f"{UPLOAD_EXPECTATIONS_PREFIX}{_upload_path(key)}.json"
+
+
+def _upload_path(key: str) -> str:
+    return validate_client_key(key).removeprefix(UPLOADS_PREFIX)
 
 
 def session_key(biz_token: str) -> str:
-    return f"{RECORDS_PREFIX}verifications/{validate_biz_token(biz_token)}/session.json"
+    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/session.json"
 
 
 def final_key(biz_token: str) -> str:
-    return f"{RECORDS_PREFIX}verifications/{validate_biz_token(biz_token)}/final.json"
+    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/final.json"
 
 
 def result_check_key(biz_token: str, window: int) -> str:
@@ -133,10 +178,10 @@ def result_check_key(biz_token: str, window: int) -> str:
 
 
 def idempotency_key(key_hash: str) -> str:
-    """records/idempotency/<sha256 hex>.json, from the hash of the client's Idempotency-Key."""
+    """idempotency/<sha256 hex>.json, from the hash of the client's Idempotency-Key."""
     if not _SHA256_HEX.fullmatch(key_hash):
         raise ValueError("an idempotency record is keyed by the SHA-256 hex of the Idempotency-Key")
-    return f"{RECORDS_PREFIX}idempotency/{key_hash}.json"
+    return f"{IDEMPOTENCY_PREFIX}{key_hash}.json"
 
 
 def result_media_key(owner: str, name: str) -> str:

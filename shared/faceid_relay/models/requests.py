@@ -1,6 +1,7 @@
 """What the HTTP API accepts, camelCase on the wire, unknown fields refused; every field is described because
 these models are the request half of the OpenAPI document."""
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -104,26 +105,39 @@ class CreateUploadRequest(ApiRequest):
         return self
 
 
-def _one_source(key: str | None, url: str | None, md5: str | None, *, name: str, purpose: Purpose) -> None:
-    """Exactly one of `<name>Key` (an upload of ours, of the right purpose) or `<name>Url` + `<name>Md5`."""
-    if key is not None:
-        if url is not None:
-            raise InvalidRequest(f"Give {name}Key or {name}Url, not both.", field=f"{name}Url")
-        if md5 is not None:
+@dataclass(frozen=True)
+class ResourceRef:
+    """A FaceID resource as a request names it: `<name>Key` (an upload of ours, of `purpose`), or
+    `<name>Url` + `<name>Md5` (a COS URL the caller already has). Building one checks exactly one is given."""
+
+    name: str
+    purpose: Purpose
+    key: str | None = None
+    url: str | None = None
+    md5: str | None = None
+
+    def __post_init__(self) -> None:
+        name = self.name
+        if self.key is not None:
+            if self.url is not None:
+                raise InvalidRequest(f"Give {name}Key or {name}Url, not both.", field=f"{name}Url")
+            if self.md5 is not None:
+                raise InvalidRequest(
+                    f"{name}Md5 goes with {name}Url; {name}Key uses the MD5 recorded at upload. "
+                    "Leave it out.",
+                    field=f"{name}Md5",
+                )
+            validate_client_key(self.key, self.purpose, field=f"{name}Key")
+            return
+        if self.url is None:
             raise InvalidRequest(
-                f"{name}Md5 goes with {name}Url; {name}Key uses the MD5 recorded at upload. Leave it out.",
-                field=f"{name}Md5",
+                f"Give {name}Key (an upload to this deployment) or {name}Url with {name}Md5.",
+                field=f"{name}Key",
             )
-        validate_client_key(key, purpose, field=f"{name}Key")
-        return
-    if url is None:
-        raise InvalidRequest(
-            f"Give {name}Key (an upload to this deployment) or {name}Url with {name}Md5.", field=f"{name}Key"
-        )
-    if md5 is None:
-        raise InvalidRequest(
-            f"{name}Md5 is required with {name}Url: send the file's MD5 as 32 hex.", field=f"{name}Md5"
-        )
+        if self.md5 is None:
+            raise InvalidRequest(
+                f"{name}Md5 is required with {name}Url: send the file's MD5 as 32 hex.", field=f"{name}Md5"
+            )
 
 
 KeyField = Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_KEY_LENGTH)]
@@ -146,15 +160,19 @@ class SequenceRequest(ApiRequest):
         "4", description="1 silent, 2 blink, 3 light, 4 blink and light (FaceID's default)."
     )
 
-    @model_validator(mode="after")
-    def _one_device_data(self) -> "SequenceRequest":
-        _one_source(
+    @property
+    def device_data(self) -> ResourceRef:
+        return ResourceRef(
+            "deviceData",
+            Purpose.DEVICE_DATA,
             self.device_data_key,
             self.device_data_url,
             self.device_data_md5,
-            name="deviceData",
-            purpose=Purpose.DEVICE_DATA,
         )
+
+    @model_validator(mode="after")
+    def _one_device_data(self) -> "SequenceRequest":
+        _ = self.device_data
         return self
 
 
@@ -174,18 +192,19 @@ class LivenessComparisonRequest(ApiRequest):
     )
     image_md5: Md5Hex | None = Field(None, description="MD5 of the image at imageUrl, 32 hex characters.")
 
+    @property
+    def live_data(self) -> ResourceRef:
+        return ResourceRef(
+            "liveData", Purpose.LIVE_DATA, self.live_data_key, self.live_data_url, self.live_data_md5
+        )
+
+    @property
+    def image(self) -> ResourceRef:
+        return ResourceRef("image", Purpose.COMPARE_IMAGE, self.image_key, self.image_url, self.image_md5)
+
     @model_validator(mode="after")
     def _two_different_sources(self) -> "LivenessComparisonRequest":
-        _one_source(
-            self.live_data_key,
-            self.live_data_url,
-            self.live_data_md5,
-            name="liveData",
-            purpose=Purpose.LIVE_DATA,
-        )
-        _one_source(
-            self.image_key, self.image_url, self.image_md5, name="image", purpose=Purpose.COMPARE_IMAGE
-        )
+        _ = self.live_data, self.image
         # DetectReflectLivenessAndCompare needs two different resources (reference §1.2).
         same_object = self.image_url is not None and _without_query(self.image_url) == _without_query(
             self.live_data_url

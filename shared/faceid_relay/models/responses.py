@@ -2,12 +2,15 @@
 response half of the OpenAPI document."""
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from faceid_relay.models.rules import BizToken, Md5Hex
+
+if TYPE_CHECKING:
+    from faceid_relay.models.records import FinalRecord, SessionRecord
 
 VerificationStatus = Literal["pending", "passed", "failed", "expired"]
 
@@ -142,3 +145,37 @@ class VerificationResult(ApiResponse):
     )
     created_at: datetime = Field(description="When the verification was issued (UTC).")
     finalized_at: datetime | None = Field(description="When the result was stored (UTC); null while pending.")
+
+    @classmethod
+    def pending(cls, session: "SessionRecord") -> "VerificationResult":
+        """Issued, and the user has not finished yet."""
+        return cls(
+            biz_token=session.biz_token,
+            status="pending",
+            reference=session.reference,
+            error_code=None,
+            error_message=None,
+            similarity=None,
+            attempts=[],
+            media={},
+            created_at=session.created_at,
+            finalized_at=None,
+        )
+
+    @classmethod
+    def from_final(
+        cls, session: "SessionRecord", final: "FinalRecord", media: dict[str, StoredMediaLink]
+    ) -> "VerificationResult":
+        """The stored outcome, its media as the links given."""
+        return cls(
+            biz_token=session.biz_token,
+            status=final.status,
+            reference=session.reference,
+            error_code=final.error_code,
+            error_message=final.error_message,
+            similarity=final.similarity,
+            attempts=final.attempts,
+            media=media,
+            created_at=session.created_at,
+            finalized_at=final.finalized_at,
+        )

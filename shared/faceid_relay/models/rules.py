@@ -63,11 +63,18 @@ ACTION_REGIONS: Mapping[Action, frozenset[str]] = MappingProxyType(
     }
 )
 
-# The (issue, read result) pair of each web-flow flavor.
-WEB_ACTIONS: Mapping[ApiFlavor, tuple[Action, Action]] = MappingProxyType(
+
+class WebActions(NamedTuple):
+    """The two actions of a web-flow flavor."""
+
+    issue: Action
+    read_result: Action
+
+
+WEB_ACTIONS: Mapping[ApiFlavor, WebActions] = MappingProxyType(
     {
-        "live": (Action.ApplyWebVerificationBizTokenIntl, Action.GetWebVerificationResultIntl),
-        "legacy": (Action.ApplyWebVerificationToken, Action.GetWebVerificationResult),
+        "live": WebActions(Action.ApplyWebVerificationBizTokenIntl, Action.GetWebVerificationResultIntl),
+        "legacy": WebActions(Action.ApplyWebVerificationToken, Action.GetWebVerificationResult),
     }
 )
 

@@ -30,8 +30,8 @@ def start_emulator(tmp_path: Path, recorder: Recorder) -> Iterator[Callable[...,
     def start(**config: Any) -> Emulator:
         clock = Clock()
         data_dir = tmp_path / "cos"
-        settings = {"buckets": bucket_configs(recorder.url), **config}
-        cos_config = CosEmulatorConfig(data_dir=data_dir, keys=accounts.KEYS, **settings)
+        settings = {"buckets": bucket_configs(recorder.url), "keys": accounts.KEYS, **config}
+        cos_config = CosEmulatorConfig(data_dir=data_dir, **settings)
         server = BackgroundServer(create_app(cos_config, clock=clock)).start()
         servers.append(server)
         return Emulator(server, clock, data_dir, recorder)

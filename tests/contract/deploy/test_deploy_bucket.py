@@ -32,10 +32,11 @@ def test_default_retention():
     configuration = lifecycle({})
     assert expiry_days(configuration) == {
         "uploads/": 1,
-        "records/": 2,
-        "sessions/": 30,
-        "idempotency/": 30,
+        "upload-expectations/": 2,
+        "upload-records/": 2,
+        "idempotency/": 1,
         "results/": 30,
+        "verifications/": 31,
         "result-checks/": 1,
     }
     aborts = [rule for rule in configuration["Rule"] if "AbortIncompleteMultipartUpload" in rule]
@@ -50,8 +51,16 @@ def test_default_retention():
     assert all(rule["Status"] == "Enabled" for rule in configuration["Rule"])
 
 
-def test_retention_is_configurable_per_prefix():
-    assert expiry_days(lifecycle({"results/": 90, "sessions/": 7}))["results/"] == 90
+def test_retention_is_configurable_per_prefix_and_records_outlive_their_media():
+    assert expiry_days(lifecycle({"results/": 90, "idempotency/": 7})) == {
+        **expiry_days(lifecycle({})),
+        "results/": 90,
+        "idempotency/": 7,
+        "verifications/": 91,
+    }
+    assert expiry_days(lifecycle({"results/": 7, "verifications/": 60}))["verifications/"] == 60
+    with pytest.raises(ValueError, match="verifications/ must outlive results/"):
+        lifecycle({"results/": 90, "verifications/": 90})
     with pytest.raises(ValueError, match="no expiry rule"):
         lifecycle({"other/": 3})
     with pytest.raises(ValueError, match="at least 1 day"):
@@ -62,9 +71,14 @@ def test_cors_allows_the_signed_upload_headers_from_exact_origins():
     (rule,) = cors(["https://app.example.com", "https://admin.example.com:8443"])["CORSRule"]
     assert rule["AllowedOrigin"] == ["https://app.example.com", "https://admin.example.com:8443"]
     assert sorted(rule["AllowedMethod"]) == ["GET", "HEAD", "PUT"]
-    assert {"Content-Type", "Content-MD5", "Content-Length", "x-cos-forbid-overwrite"} <= set(
-        rule["AllowedHeader"]
-    )
+    signed = {
+        "Content-Type",
+        "Content-MD5",
+        "Content-Length",
+        "x-cos-forbid-overwrite",
+        "x-cos-server-side-encryption",
+    }
+    assert signed <= set(rule["AllowedHeader"])
     assert rule["ExposeHeader"] == ["ETag"]
 
 

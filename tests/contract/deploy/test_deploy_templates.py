@@ -155,9 +155,64 @@ def test_every_function_has_sample_events(sam_functions):
 def test_sam_runtime_matches_the_layer(documents):
     template = documents["template"]
     layers = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::LayerVersion"]
-    assert template["Globals"]["Function"]["Runtime"] == "python3.11"
-    assert [layer["Properties"]["CompatibleRuntimes"] for layer in layers] == [["python3.11"]]
+    assert template["Globals"]["Function"]["Runtime"] == "python3.13"
+    assert [layer["Properties"]["CompatibleRuntimes"] for layer in layers] == [["python3.13"]]
     assert [layer["Properties"]["ContentUri"] for layer in layers] == [".build/layer"]
+
+
+def test_sam_snapstart_is_a_parameter_on_published_versions(documents, sam_functions):
+    """SnapStart applies to published versions only: every function publishes one behind an alias."""
+    template = documents["template"]
+    function_globals = template["Globals"]["Function"]
+    assert template["Parameters"]["SnapStart"]["AllowedValues"] == ["None", "PublishedVersions"]
+    assert template["Parameters"]["SnapStart"]["Default"] == "None"
+    assert function_globals["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
+    assert function_globals["AutoPublishAlias"] == "live"
+    assert not [job for job, properties in sam_functions.items() if "AutoPublishAlias" in properties]
+
+
+def test_sam_every_function_has_a_concurrency_ceiling(documents, sam_functions):
+    """Each function's reserved concurrency is a parameter; the public callback has its own."""
+    template = documents["template"]
+    shared = template["Globals"]["Function"]["ReservedConcurrentExecutions"]
+    assert shared == {
+        "Fn::If": ["HasFunctionConcurrency", {"Ref": "FunctionConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    callback = sam_functions["redirect_callback"]["ReservedConcurrentExecutions"]
+    assert callback == {
+        "Fn::If": ["HasCallbackConcurrency", {"Ref": "CallbackConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    for name in ("FunctionConcurrency", "CallbackConcurrency"):
+        assert template["Parameters"][name]["Default"] > 0, f"{name}: on by default"
+
+
+def test_sam_functions_invoked_asynchronously_keep_their_failures(documents, sam_functions):
+    """Lambda retries an asynchronous invocation twice, then drops it unless a dead-letter target exists;
+    HTTP functions are invoked synchronously and answer their caller instead (deploy/checkov.yaml)."""
+    resources = documents["template"]["Resources"]
+    asynchronous = set(sam_functions) - http_jobs(sam_functions)
+    assert asynchronous == {"hash_on_upload"}
+    for job in asynchronous:
+        target = sam_functions[job]["DeadLetterQueue"]
+        assert target["Type"] == "SQS"
+        queue = resources[target["TargetArn"]["Fn::GetAtt"][0]]
+        assert queue["Type"] == "AWS::SQS::Queue"
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_sam_api_access_log_names_routes_not_paths(documents):
+    """Paths carry BizTokens (/verifications/{bizToken}); the route key does not."""
+    resources = documents["template"]["Resources"]
+    settings = resources["RelayApi"]["Properties"]["AccessLogSettings"]
+    log_group = resources[settings["DestinationArn"]["Fn::GetAtt"][0]]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    fields = json.loads(settings["Format"])
+    assert fields["requestId"] == "$context.requestId"
+    assert fields["routeKey"] == "$context.routeKey"
+    assert not [
+        value for value in fields.values() if "$context.path" in value or "querystring" in value.lower()
+    ]
 
 
 def test_sam_secrets_are_dynamic_references_only(documents):
@@ -194,18 +249,9 @@ def test_scf_functions_are_the_sam_functions_and_resolve(scf_inputs, sam_functio
         assert_handler_resolves(code_dir, function["handler"])
 
 
-def test_scf_function_names_fit_scf(documents, scf_inputs):
-    """multi-scf names a function <key>-<name>-<stage>-<app>; SCF allows 60 characters."""
-    serverless = documents["serverless"]
-    assert serverless["stage"] == "${env:REGION}"
-    for region in REGIONS:
-        for key in scf_inputs["functions"]:
-            name = f"{key}-{serverless['name']}-{region}-{serverless['app']}"
-            assert re.fullmatch(r"[A-Za-z][\w-]{0,58}[A-Za-z0-9]", name), name
-
-
 def test_scf_runtime_and_layer(scf_inputs):
-    assert scf_inputs["runtime"] == "Python3.11"  # the layer's wheels are CPython 3.11 builds
+    """The runtime is a deployment setting (SCF_RUNTIME in the region files, test_scf_component.py)."""
+    assert scf_inputs["runtime"] == "${env:SCF_RUNTIME}"
     assert [layer["name"] for layer in scf_inputs["layers"]] == ["faceid-relay"]
 
 
@@ -230,7 +276,7 @@ def test_scf_http_functions_have_function_urls(scf_inputs, sam_functions):
 def test_scf_file_holds_no_credentials(scf_inputs):
     text = (ROOT / "serverless.yml").read_text()
     assert not TENCENT_SECRET_ID.search(text)
-    variables = scf_inputs["environment"]["variables"]
+    variables = {variable["key"]: variable["value"] for variable in scf_inputs["environments"]}
     assert not {name for name in variables if name.startswith("TENCENTCLOUD_")}, (
         "SCF injects them from the role"
     )

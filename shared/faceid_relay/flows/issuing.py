@@ -1,0 +1,114 @@
+"""Issuing a web (H5) verification: a BizToken with a session record fixing its returnUrl, and an
+Idempotency-Key answered with the same BizToken when a request is retried."""
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+from faceid_relay.errors import ContentChanged, IdempotencyKeyReused, InvalidRequest
+from faceid_relay.faceid import WEB_FLAVORS, CompareImage, WebFlavor
+from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.uploads import finished_upload
+from faceid_relay.models.records import IdempotencyRecord, SessionRecord, idempotency_key, session_key
+from faceid_relay.models.requests import VerificationRequest
+from faceid_relay.models.responses import VerificationResponse
+from faceid_relay.models.rules import Purpose, ReturnUrlPolicy
+from faceid_relay.settings import Settings
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+def issue_verification_token(
+    request: VerificationRequest,
+    idempotency_key_value: str | None,
+    settings: Settings,
+    storage: Bucket,
+    faceid: FaceIdApi,
+) -> VerificationResponse:
+    return_url = ReturnUrlPolicy(settings.allowed_return_origins).check(request.return_url)
+    request_hash = _request_hash(request, return_url)
+    claim = _idempotency_key_hash(idempotency_key_value) if idempotency_key_value is not None else None
+    if claim is not None and (replay := _replay(claim, request_hash, storage)) is not None:
+        return replay
+    flavor = settings.api_flavor
+    compare_image = _compare_image(request, WEB_FLAVORS[flavor], settings, storage)
+    issued = faceid.apply_web_verification(
+        flavor, redirect_url=str(settings.callback_url), compare_image=compare_image, extra=request.extra
+    )
+    now = datetime.now(timezone.utc)
+    session = SessionRecord(
+        biz_token=issued.biz_token,
+        flavor=flavor,
+        reference=request.reference,
+        return_url=return_url,
+        compare_image_key=request.compare_image_key if compare_image else None,
+        compare_image_md5=compare_image.md5 if compare_image else None,
+        request_hash=request_hash,
+        verification_url=issued.verification_url,
+        created_at=now,
+        expires_at=now + WEB_FLAVORS[flavor].token_lifetime,
+    )
+    storage.create_json(session_key(issued.biz_token), session.model_dump(mode="json"))
+    if claim is not None:
+        record = IdempotencyRecord(
+            key_hash=claim, request_hash=request_hash, biz_token=issued.biz_token, created_at=now
+        )
+        # A concurrent retry that claimed the key first wins: answer with its token (ours expires unused).
+        if not storage.create_json(idempotency_key(claim), record.model_dump(mode="json")) and (
+            replay := _replay(claim, request_hash, storage)
+        ):
+            return replay
+    return _issued(session)
+
+
+def _compare_image(
+    request: VerificationRequest, flavor: WebFlavor, settings: Settings, storage: Bucket
+) -> CompareImage | None:
+    """The compare image as the flavor sends it: its bytes, re-checked against the recorded MD5, or a
+    presigned URL FaceID downloads."""
+    if request.compare_image_key is None:
+        if flavor.needs_compare_image:
+            raise InvalidRequest("The legacy flow needs a compare image.", field="compareImageKey")
+        return None
+    record = finished_upload(
+        storage, request.compare_image_key, Purpose.COMPARE_IMAGE, field="compareImageKey"
+    )
+    if not flavor.sends_compare_image_inline:
+        url = storage.presign_download_for_provider(record.key, settings.provider_download_ttl)
+        return CompareImage(md5=record.md5, url=url)
+    image = storage.read_bytes(record.key)
+    if image is None or hashlib.md5(image, usedforsecurity=False).hexdigest() != record.md5:
+        raise ContentChanged(field="compareImageKey")
+    return CompareImage(md5=record.md5, data=image)
+
+
+def _request_hash(request: VerificationRequest, return_url: str) -> str:
+    canonical = {**request.model_dump(mode="json", by_alias=True), "returnUrl": return_url}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _idempotency_key_hash(value: str) -> str:
+    if not 0 < len(value) <= MAX_IDEMPOTENCY_KEY_LENGTH or not value.isprintable():
+        raise InvalidRequest(
+            "Idempotency-Key must be 1 to 255 printable characters.", field="Idempotency-Key"
+        )
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _replay(claim: str, request_hash: str, storage: Bucket) -> VerificationResponse | None:
+    stored = storage.read_json(idempotency_key(claim))
+    if stored is None:
+        return None
+    record = IdempotencyRecord.model_validate(stored)
+    if record.request_hash != request_hash:
+        raise IdempotencyKeyReused(field="Idempotency-Key")
+    session = storage.read_json(session_key(record.biz_token))
+    if session is None:
+        return None
+    return _issued(SessionRecord.model_validate(session))
+
+
+def _issued(session: SessionRecord) -> VerificationResponse:
+    return VerificationResponse(
+        biz_token=session.biz_token, verification_url=session.verification_url, expires_at=session.expires_at
+    )

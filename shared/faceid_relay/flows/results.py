@@ -1,0 +1,166 @@
+"""A web verification's result: finished once (copied out of FaceID, media first, before FaceID clears it)
+at the callback or at the first read, then read from the bucket; the browser goes back to the returnUrl
+fixed at issuance."""
+
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from faceid_relay.errors import RateLimited, RelayError, VerificationNotFound
+from faceid_relay.faceid import WebVerificationOutcome
+from faceid_relay.flows.media import copy_provider_media
+from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.models.records import (
+    FinalRecord,
+    ResultCheckRecord,
+    SessionRecord,
+    final_key,
+    result_check_key,
+    result_media_key,
+    session_key,
+)
+from faceid_relay.models.responses import StoredMedia, StoredMediaLink, VerificationResult
+from faceid_relay.models.rules import validate_biz_token
+from faceid_relay.observability import metrics, record_error
+from faceid_relay.settings import Settings
+
+MAX_MEDIA_BYTES = 32 * 1024 * 1024
+MEDIA_FILES = {"bestFrame": ("best-frame.jpg", "image/jpeg"), "video": ("video.mp4", "video/mp4")}
+
+
+def finish_verification(
+    raw_token: str, settings: Settings, storage: Bucket, faceid: FaceIdApi, *, redirect_failures: bool = False
+) -> str:
+    """The callback: where to send the browser. Only a token we issued is accepted, the result is
+    fetched once per token and stored before the session is marked final; the redirect goes to the
+    returnUrl fixed at issuance, never to anything the request names.
+
+    Anyone holding the token may call it, so FaceID's rate limit is never waited out here: the browser is
+    sent on with status=pending. `redirect_failures` (a person's browser): any other failure once the
+    verification is known sends the browser to its returnUrl with status=error instead of raising; the app
+    reads the truth with GET /verifications."""
+    session = _session(raw_token, storage)
+    try:
+        final = _finalize(session, settings, storage, faceid)
+    except RateLimited as error:
+        record_error(error)
+        final = None
+    except RelayError as error:
+        if not redirect_failures:
+            raise
+        record_error(error)
+        return return_location(session, "error")
+    return return_location(session, final.status if final is not None else "pending")
+
+
+def read_verification_result(
+    raw_token: str, settings: Settings, storage: Bucket, faceid: FaceIdApi
+) -> VerificationResult:
+    """The truth for the app backend. A session whose user never came back is finalized here too, so
+    the result is kept even when the browser was closed before the redirect."""
+    session = _session(raw_token, storage)
+    final = _finalize(session, settings, storage, faceid)
+    if final is None:
+        return VerificationResult.pending(session)
+    expires_at = datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl)
+    media = {
+        name: StoredMediaLink(
+            url=storage.presign_download_for_client(
+                item.key,
+                settings.result_url_ttl,
+                content_type=MEDIA_FILES[name][1],
+                filename=MEDIA_FILES[name][0],
+            ),
+            md5=item.md5,
+            size=item.size,
+            expires_at=expires_at,
+        )
+        for name, item in final.media.items()
+    }
+    return VerificationResult.from_final(session, final, media)
+
+
+def return_location(session: SessionRecord, status: str) -> str:
+    """The stored returnUrl with status and the app's reference appended; the app's own query and fragment
+    stay byte for byte (a signed return URL must still verify)."""
+    outcome = [("status", status), *([("reference", session.reference)] if session.reference else [])]
+    url, hash_mark, fragment = session.return_url.partition("#")
+    separator = "&" if "?" in url and not url.endswith(("?", "&")) else "" if "?" in url else "?"
+    return f"{url}{separator}{urlencode(outcome)}{hash_mark}{fragment}"
+
+
+def _session(raw_token: str, storage: Bucket) -> SessionRecord:
+    token = validate_biz_token(raw_token)
+    stored = storage.read_json(session_key(token))
+    if stored is None:
+        raise VerificationNotFound()
+    return SessionRecord.model_validate(stored)
+
+
+def _finalize(
+    session: SessionRecord, settings: Settings, storage: Bucket, faceid: FaceIdApi
+) -> FinalRecord | None:
+    """The final record, creating it at most once; None while the user has not finished. Concurrent
+    finishers race on a create-once write: the loser answers with the winner's record."""
+    existing = storage.read_json(final_key(session.biz_token))
+    if existing is not None:
+        return FinalRecord.model_validate(existing)
+    if not _claim_result_check(session.biz_token, settings, storage):
+        return None
+    outcome = faceid.get_web_verification_result(session.flavor, session.biz_token)
+    if outcome.status is None:
+        return None
+    final = FinalRecord(
+        biz_token=session.biz_token,
+        status=outcome.status,
+        error_code=outcome.error_code,
+        error_message=outcome.error_message,
+        similarity=outcome.similarity,
+        attempts=outcome.attempts,
+        media=_store_media(session, outcome, storage),
+        finalized_at=datetime.now(timezone.utc),
+    )
+    if not storage.create_json(final_key(session.biz_token), final.model_dump(mode="json")):
+        return FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
+    metrics.add_metric(name=f"Verifications{final.status.capitalize()}", unit=MetricUnit.Count, value=1)
+    if settings.delete_compare_image and session.compare_image_key:
+        storage.delete(session.compare_image_key)
+    return final
+
+
+def _claim_result_check(biz_token: str, settings: Settings, storage: Bucket) -> bool:
+    """Whether this request may ask FaceID for a pending result: only the first per BizToken and window of
+    RELAY_RESULT_CHECK_INTERVAL seconds, across all instances (a create-once marker); the others answer
+    pending, so a flood of callbacks for one token costs FaceID one call per window."""
+    interval = settings.result_check_interval
+    now = time.time()
+    window = int(now // interval)
+    record = ResultCheckRecord(
+        biz_token=biz_token,
+        window_start=datetime.fromtimestamp(window * interval, timezone.utc),
+        checked_at=datetime.fromtimestamp(now, timezone.utc),
+    )
+    if storage.create_json(result_check_key(biz_token, window), record.model_dump(mode="json")):
+        return True
+    metrics.add_metric(name="ResultChecksSkipped", unit=MetricUnit.Count, value=1)
+    return False
+
+
+def _store_media(
+    session: SessionRecord, outcome: WebVerificationOutcome, storage: Bucket
+) -> dict[str, StoredMedia]:
+    """Media first, final record second, so a final record never points at something missing."""
+    stored = {}
+    for name, media in outcome.media.items():
+        filename, content_type = MEDIA_FILES[name]
+        stored[name] = copy_provider_media(
+            storage,
+            media,
+            key=result_media_key(session.biz_token, filename),
+            content_type=content_type,
+            max_bytes=MAX_MEDIA_BYTES,
+            what="result media",
+        )
+    return stored

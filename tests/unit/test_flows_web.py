@@ -1,0 +1,298 @@
+"""The web flow's rules, on in-memory fakes: idempotent issuing, one final record per BizToken even when two
+finishers race, what FaceID's answer becomes, and where the browser goes back to."""
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from faceid_relay.errors import IdempotencyKeyReused, InvalidRequest, ProviderMediaUnavailable
+from faceid_relay.faceid import IssuedWebVerification, WebVerificationOutcome
+from faceid_relay.flows.issuing import issue_verification_token
+from faceid_relay.flows.results import finish_verification, read_verification_result
+from faceid_relay.models.records import FinalRecord, final_key, idempotency_key
+from faceid_relay.models.requests import VerificationRequest
+from faceid_relay.models.responses import Attempt
+from faceid_relay.models.rules import Action
+from faceid_relay.settings import Settings
+from tests.fakes import BIZ_TOKEN, BUCKET, NOW, FakeBucket, FakeFaceId, media_link, settings
+
+IMAGE_KEY = "uploads/compare-image/c4e8a1f05b2d4c6e8f0a1b3c5d7e9f10"
+JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 50
+OTHER_TOKEN = "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"
+
+
+def request(**fields: Any) -> VerificationRequest:
+    return VerificationRequest.model_validate(
+        {"returnUrl": "https://app.example.com/kyc/done", "reference": "order-1", **fields}
+    )
+
+
+def issue(
+    bucket: FakeBucket,
+    faceid: FakeFaceId,
+    key: str | None = None,
+    config: Settings | None = None,
+    **fields: Any,
+) -> str:
+    issued = issue_verification_token(request(**fields), key, config or settings(), bucket, faceid)
+    return issued.biz_token
+
+
+def passed(bucket: FakeBucket) -> WebVerificationOutcome:
+    attempt = Attempt(
+        error_code=0,
+        error_message="Success",
+        liveness_error_code=0,
+        compare_error_code=0,
+        similarity=91.5,
+        at=NOW,
+    )
+    return WebVerificationOutcome(
+        "passed", 0, "Success", [attempt], {"bestFrame": JPEG, "video": media_link(bucket, b"mp4 bytes")}
+    )
+
+
+# --- Issuing ------------------------------------------------------------------------------------------------
+
+
+def test_a_retried_request_with_the_same_idempotency_key_gets_the_same_biz_token_from_one_faceid_call() -> (
+    None
+):
+    bucket, faceid = FakeBucket(), FakeFaceId()
+
+    first = issue(bucket, faceid, "retry-1")
+    faceid.issued = IssuedWebVerification(OTHER_TOKEN, "https://faceid.example/other")
+    second = issue(bucket, faceid, "retry-1")
+
+    assert first == second == BIZ_TOKEN
+    assert faceid.actions() == [Action.ApplyWebVerificationBizTokenIntl]
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    issue(bucket, faceid, "retry-1")
+
+    with pytest.raises(IdempotencyKeyReused) as raised:
+        issue(bucket, faceid, "retry-1", reference="order-2")
+
+    assert raised.value.field == "Idempotency-Key"
+
+
+def test_when_a_concurrent_retry_claims_the_key_first_both_answer_with_its_biz_token() -> None:
+    bucket = FakeBucket()
+    winner = FakeFaceId(issued=IssuedWebVerification(OTHER_TOKEN, "https://faceid.example/other"))
+    claimed: list[str] = []
+    # The retry claims the key between our FaceID call and our own claim.
+    claim = idempotency_key(hashlib.sha256(b"retry-1").hexdigest())
+    bucket.competitors[claim] = lambda: claimed.append(issue(bucket, winner, "retry-1"))
+
+    ours = issue(bucket, FakeFaceId(), "retry-1")
+
+    assert ours == claimed[0] == OTHER_TOKEN
+
+
+def test_without_an_idempotency_key_every_request_is_a_new_verification() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+
+    issue(bucket, faceid)
+    faceid.issued = IssuedWebVerification(OTHER_TOKEN, "https://faceid.example/other")
+    second = issue(bucket, faceid)
+
+    assert second == OTHER_TOKEN
+    assert len(faceid.calls) == 2
+
+
+def test_the_live_flavor_sends_the_recorded_compare_image_itself() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    record = bucket.put_upload(IMAGE_KEY, JPEG, "image/jpeg")
+
+    issue(bucket, faceid, compareImageKey=IMAGE_KEY)
+
+    image = faceid.calls[0][1]["compare_image"]
+    assert (image.data, image.md5, image.url) == (JPEG, record.md5, None)
+
+
+def test_the_legacy_flavor_sends_a_download_url_and_refuses_to_run_without_an_image() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    legacy = settings(RELAY_API_FLAVOR="legacy", RELAY_ALLOWED_RETURN_ORIGINS="https://app.example.com")
+    bucket.put_upload(IMAGE_KEY, JPEG, "image/jpeg")
+
+    issue(bucket, faceid, config=legacy, compareImageKey=IMAGE_KEY)
+    with pytest.raises(InvalidRequest) as raised:
+        issue(bucket, faceid, config=legacy)
+
+    image = faceid.calls[0][1]["compare_image"]
+    assert image.data is None
+    assert image.url.startswith(f"https://{BUCKET}.cos.ap-singapore.myqcloud.com/{IMAGE_KEY}?")
+    assert raised.value.field == "compareImageKey"
+
+
+# --- Results ------------------------------------------------------------------------------------------------
+
+
+class Clock:
+    """time.time() for the flows, moved by the test."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock(NOW.timestamp())
+    monkeypatch.setattr("faceid_relay.flows.results.time.time", clock)
+    return clock
+
+
+def test_an_unfinished_verification_reads_pending_and_asks_faceid_again_next_time(clock: Clock) -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    token = issue(bucket, faceid)
+
+    result = read_verification_result(token, settings(), bucket, faceid)
+    clock.now += settings().result_check_interval
+    read_verification_result(token, settings(), bucket, faceid)
+
+    assert (result.status, result.error_code, result.attempts, result.finalized_at) == (
+        "pending",
+        None,
+        [],
+        None,
+    )
+    assert faceid.actions().count(Action.GetWebVerificationResultIntl) == 2
+    assert bucket.read_json(final_key(token)) is None
+
+
+def test_faceid_is_asked_for_a_pending_result_once_per_window_whoever_asks(clock: Clock) -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    token = issue(bucket, faceid)
+    clock.now = (clock.now // 2 + 1) * 2  # the start of a window
+
+    for _ in range(3):
+        assert "status=pending" in finish_verification(token, settings(), bucket, faceid)
+        assert read_verification_result(token, settings(), bucket, faceid).status == "pending"
+        clock.now += 0.5
+    first_window = faceid.actions().count(Action.GetWebVerificationResultIntl)
+    clock.now += 0.5
+    faceid.outcome = WebVerificationOutcome("failed", 3, "spoof")
+    finished = finish_verification(token, settings(), bucket, faceid)
+
+    assert first_window == 1
+    assert "status=failed" in finished
+    assert faceid.actions().count(Action.GetWebVerificationResultIntl) == 2
+
+
+def test_a_finished_verification_is_copied_once_and_read_from_the_bucket_afterwards() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    token = issue(bucket, faceid)
+    faceid.outcome = passed(bucket)
+
+    location = finish_verification(token, settings(), bucket, faceid)
+    faceid.outcome = WebVerificationOutcome("failed", 3, "changed its mind")
+    result = read_verification_result(token, settings(), bucket, faceid)
+
+    assert location == "https://app.example.com/kyc/done?status=passed&reference=order-1"
+    assert (result.status, result.similarity, sorted(result.media)) == (
+        "passed",
+        91.5,
+        ["bestFrame", "video"],
+    )
+    assert result.media["bestFrame"].size == len(JPEG)
+    assert bucket.read_bytes(f"results/{token}/best-frame.jpg") == JPEG
+    assert faceid.actions().count(Action.GetWebVerificationResultIntl) == 1
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status"),
+    [
+        (WebVerificationOutcome("passed", 0, "Success"), "passed"),
+        (WebVerificationOutcome("failed", 1001, "Liveness failed"), "failed"),
+        (WebVerificationOutcome("expired", 15, "BizToken expired."), "expired"),
+    ],
+)
+def test_the_browser_goes_back_with_the_final_status(outcome: WebVerificationOutcome, status: str) -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    token = issue(bucket, faceid)
+    faceid.outcome = outcome
+
+    location = finish_verification(token, settings(), bucket, faceid)
+
+    assert location.startswith(f"https://app.example.com/kyc/done?status={status}&")
+    assert read_verification_result(token, settings(), bucket, faceid).error_code == outcome.error_code
+
+
+def test_when_two_finishers_race_both_answer_with_the_record_that_was_written_first() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    token = issue(bucket, faceid)
+    faceid.outcome = passed(bucket)
+    first = FinalRecord(
+        biz_token=token,
+        status="failed",
+        error_code=1001,
+        error_message="written by the other finisher",
+        similarity=None,
+        attempts=[],
+        media={},
+        finalized_at=NOW,
+    )
+    bucket.competitors[final_key(token)] = lambda: bucket.put_json(
+        final_key(token), first.model_dump(mode="json")
+    )
+
+    location = finish_verification(token, settings(), bucket, faceid)
+    result = read_verification_result(token, settings(), bucket, faceid)
+
+    assert "status=failed" in location
+    assert (result.status, result.error_message) == ("failed", "written by the other finisher")
+
+
+def test_damaged_result_media_leaves_the_verification_unfinished_so_a_retry_can_copy_it() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    token = issue(bucket, faceid)
+    link = media_link(bucket, b"mp4 bytes")
+    bucket.remote[link.url] = b"cut sh"
+    faceid.outcome = WebVerificationOutcome("passed", 0, "Success", [], {"video": link})
+
+    with pytest.raises(ProviderMediaUnavailable):
+        finish_verification(token, settings(), bucket, faceid)
+
+    assert bucket.read_json(final_key(token)) is None
+
+
+def test_the_compare_image_is_deleted_once_final_when_the_deployment_asks() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    config = settings(RELAY_DELETE_COMPARE_IMAGE="true")
+    bucket.put_upload(IMAGE_KEY, JPEG, "image/jpeg")
+    token = issue(bucket, faceid, config=config, compareImageKey=IMAGE_KEY)
+    faceid.outcome = WebVerificationOutcome("passed", 0, "Success")
+
+    finish_verification(token, config, bucket, faceid)
+    finish_verification(token, config, bucket, faceid)
+
+    assert bucket.deleted == [IMAGE_KEY]
+
+
+@pytest.mark.parametrize(
+    ("return_url", "reference", "location"),
+    [
+        ("https://app.example.com/done", None, "https://app.example.com/done?status=passed"),
+        ("https://app.example.com/done?", "r-1", "https://app.example.com/done?status=passed&reference=r-1"),
+        ("https://app.example.com/done?a=1&", None, "https://app.example.com/done?a=1&status=passed"),
+        (
+            "https://app.example.com/done?sig=a%2Fb+c#step-2",
+            "r:1",
+            "https://app.example.com/done?sig=a%2Fb+c&status=passed&reference=r%3A1#step-2",
+        ),
+    ],
+)
+def test_the_return_location_keeps_the_apps_own_query_and_fragment_byte_for_byte(
+    return_url: str, reference: str | None, location: str
+) -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    token = issue(bucket, faceid, returnUrl=return_url, reference=reference)
+    faceid.outcome = WebVerificationOutcome("passed", 0, "Success")
+
+    assert finish_verification(token, settings(), bucket, faceid) == location
