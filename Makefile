@@ -17,7 +17,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV := checkov==3.3.30
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 
-.PHONY: install browser dev localcloud test unit contract integration e2e lint format package deploy-check cfn-lint-current scan bench clean
+.PHONY: install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check cfn-lint-current scan bench openapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ integration: $(STAMP)
 e2e: $(STAMP) browser
 	$(BIN)/pytest tests/e2e
 
+## hardening: fuzzing from the OpenAPI document, the fault matrix, redirect and callback attacks, log leaks
+hardening: $(STAMP)
+	$(BIN)/pytest tests/hardening
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -96,6 +100,10 @@ scan: $(CHECKOV_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## openapi: docs/openapi.json and docs/api.md from the functions' resolvers (tests/contract/api fails when stale)
+openapi: $(STAMP)
+	$(BIN)/python -m deploy.openapi
 
 clean:
 	rm -rf $(VENV) $(DEPLOY_VENV) $(CFN_LINT_VENV) $(CHECKOV_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud

@@ -1,5 +1,5 @@
 """P5 per-request overhead: each HTTP function's handler called in this process with its sample event
-(lambda-v2 and scf-url), the bucket and FaceID it holds replaced by the in-memory fakes of tests/fakes.py, so
+(lambda-v2 and scf-url), its bucket and FaceID dependencies overridden with the fakes of tests/fakes.py, so
 p50/p99 time the adapter, app token, validation, routing, flow and response shaping, never the network; the
 reference resolver is timed the same way.
 
@@ -11,8 +11,6 @@ import copy
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 from bench import reference_app
@@ -26,15 +24,23 @@ from bench.events import (
     SAMPLE_COMPARE_IMAGE_KEY,
     SAMPLE_DEVICE_DATA_KEY,
     SAMPLE_LIVE_DATA_KEY,
+    SAMPLE_RETURN_URL,
     RealValues,
     http_event,
     sample_event,
 )
-from faceid_relay.faceid import IssuedWebVerification, LivenessVerdict, ReflectSequence
-from faceid_relay.models.records import FinalRecord, SessionRecord, final_key, result_media_key, session_key
-from faceid_relay.models.responses import StoredMedia
+from faceid_relay.faceid import (
+    IssuedWebVerification,
+    LivenessVerdict,
+    ReflectSequence,
+    WebVerificationOutcome,
+)
+from faceid_relay.flows.issuing import issue_verification_token
+from faceid_relay.flows.results import finish_verification
+from faceid_relay.models.requests import VerificationRequest
 from localcloud.gateway import FUNCTIONS_DIR, EventShape, make_context
-from tests.fakes import NOW, FakeBucket, FakeFaceId, md5_of, media_link
+from tests.fakes import FakeBucket, FakeFaceId, media_link
+from tests.fakes import settings as fake_settings
 
 SHAPES = (EventShape.LAMBDA_V2, EventShape.SCF_URL)
 WARMUP_CALLS = 100
@@ -48,38 +54,18 @@ Handler = Callable[[Any, Any], dict[str, Any]]
 
 
 def sample_bucket() -> FakeBucket:
-    """The sample events' uploads recorded, and the sample BizToken's session final."""
-    bucket = FakeBucket(keep_writes=False)
+    """The sample events' uploads recorded, and the sample BizToken issued and finished (passed) by the flows
+    themselves; later writes are forgotten."""
+    bucket = FakeBucket()
     bucket.put_upload(SAMPLE_COMPARE_IMAGE_KEY, PHOTO, "image/jpeg")
     bucket.put_upload(SAMPLE_DEVICE_DATA_KEY, SDK_DATA, "application/octet-stream")
     bucket.put_upload(SAMPLE_LIVE_DATA_KEY, SDK_DATA, "application/octet-stream")
-    session = SessionRecord(
-        biz_token=SAMPLE_BIZ_TOKEN,
-        flavor="live",
-        reference="order-1234",
-        return_url="https://app.example.com/kyc/done",
-        compare_image_key=None,
-        compare_image_md5=None,
-        request_hash="0" * 64,
-        verification_url=f"https://faceid.example/verify/{SAMPLE_BIZ_TOKEN}",
-        created_at=NOW,
-        expires_at=NOW + timedelta(minutes=10),
-    )
-    frame = StoredMedia(
-        key=result_media_key(SAMPLE_BIZ_TOKEN, "best-frame.jpg"), md5=md5_of(PHOTO), size=len(PHOTO)
-    )
-    final = FinalRecord(
-        biz_token=SAMPLE_BIZ_TOKEN,
-        status="passed",
-        error_code=0,
-        error_message="Success",
-        similarity=95.0,
-        attempts=[],
-        media={"bestFrame": frame},
-        finalized_at=NOW,
-    )
-    bucket.put_json(session_key(SAMPLE_BIZ_TOKEN), session.model_dump(mode="json"))
-    bucket.put_json(final_key(SAMPLE_BIZ_TOKEN), final.model_dump(mode="json"))
+    faceid = sample_faceid(bucket)
+    faceid.outcome = WebVerificationOutcome("passed", 0, "Success", media={"bestFrame": PHOTO})
+    request = VerificationRequest(return_url=SAMPLE_RETURN_URL, reference="order-1234")
+    issue_verification_token(request, None, fake_settings(), bucket, faceid)
+    finish_verification(SAMPLE_BIZ_TOKEN, fake_settings(), bucket, faceid)
+    bucket.keep_writes = False
     return bucket
 
 
@@ -93,10 +79,12 @@ def sample_faceid(bucket: FakeBucket) -> FakeFaceId:
 
 
 def faked_handler(function: str) -> Handler:
-    """A fresh import of the function whose routes find the fakes: they read the module's `fn` per call."""
+    """A fresh import of the function, its bucket and FaceID dependencies overridden with the fakes."""
     module: Any = load_module(f"bench_{function}_app", str(FUNCTIONS_DIR / function / "app.py"))
     bucket = sample_bucket()
-    module.fn = replace(module.fn, storage=bucket, faceid=sample_faceid(bucket))
+    faceid = sample_faceid(bucket)
+    module.app.dependency_overrides[module.fn.bucket] = lambda: bucket
+    module.app.dependency_overrides[module.fn.faceid_api] = lambda: faceid
     handler: Handler = module.handler
     return handler
 

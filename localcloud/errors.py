@@ -1,10 +1,7 @@
-"""What both emulators share: the error base each service's typed errors derive from (they render their own
-wire form, XML for COS, API 3.0 JSON for FaceID), and the control API's common body and 400 answer."""
+"""The error base both emulators' typed errors derive from; each service's errors render their own wire
+form (XML for COS, API 3.0 JSON for FaceID)."""
 
 from typing import ClassVar
-
-from pydantic import BaseModel, ConfigDict, ValidationError
-from starlette.responses import JSONResponse
 
 
 class EmulatedError(Exception):
@@ -21,16 +18,3 @@ class EmulatedError(Exception):
 
     def wire_code(self) -> str:
         return self._code or self.code
-
-
-class ClockAdvance(BaseModel):
-    """`POST /_control/clock`: seconds to move the shared clock; negative winds it back, so a test can restore
-    what it moved."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    advance: float
-
-
-def invalid_control_request(error: ValidationError) -> JSONResponse:
-    return JSONResponse({"code": "InvalidRequest", "message": str(error)}, status_code=400)

@@ -5,6 +5,7 @@ deploy can be served locally. Routes come from ROUTES, the one table of what eac
 
 import base64
 import importlib.util
+import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -46,6 +48,7 @@ ROUTES: tuple[FunctionRoute, ...] = (
     FunctionRoute("POST", "/uploads", "presign_upload"),
     FunctionRoute("POST", "/sequences", "sequence_generation"),
     FunctionRoute("POST", "/liveness-comparisons", "liveness_compare"),
+    FunctionRoute("GET", "/liveness-comparisons/{id}", "liveness_compare"),
     FunctionRoute("POST", "/verifications", "token_issuance"),
     FunctionRoute("GET", "/verifications/{bizToken}", "result_read"),
     FunctionRoute("GET", "/callback", "redirect_callback"),
@@ -53,15 +56,21 @@ ROUTES: tuple[FunctionRoute, ...] = (
 EVENT_FUNCTIONS: tuple[str, ...] = ("hash_on_upload",)
 
 
-def load_handler(function: str) -> Handler:
-    """Import functions/<function>/app.py under a unique module name, as its own deployment would."""
+def load_function(function: str, environ: Mapping[str, str] | None = None) -> ModuleType:
+    """Import functions/<function>/app.py under a unique module name, as its own deployment would, its cold
+    start reading `environ` over this process's environment; os.environ is left as it was."""
     path = FUNCTIONS_DIR / function / "app.py"
     spec = importlib.util.spec_from_file_location(f"functions_{function}_app", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module: ModuleType = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    handler: Handler = module.handler
+    with mock.patch.dict(os.environ, environ or {}):
+        spec.loader.exec_module(module)
+    return module
+
+
+def load_handler(function: str, environ: Mapping[str, str] | None = None) -> Handler:
+    handler: Handler = load_function(function, environ).handler
     return handler
 
 
@@ -99,89 +108,109 @@ def make_context(shape: EventShape, function: str, request_id: str) -> Any:
     return LocalLambdaContext(function_name=function, aws_request_id=request_id)
 
 
-def _body_fields(body: bytes) -> tuple[str, bool]:
-    try:
-        return body.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return base64.b64encode(body).decode("ascii"), True
+@dataclass(frozen=True)
+class Incoming:
+    """One HTTP request as every platform's event needs it."""
+
+    route: FunctionRoute
+    request: Request
+    text: str
+    is_base64: bool
+    request_id: str
+    source_ip: str
+    now: float
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(self.request.query_params)
+
+    @property
+    def clock_text(self) -> str:
+        return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(self.now))
 
 
-def build_event(
-    shape: EventShape, route: FunctionRoute, request: Request, body: bytes, request_id: str
-) -> dict[str, Any]:
-    """The event each platform would deliver for this request (reference §4.3, §4.4; AWS payload docs)."""
-    text, is_b64 = _body_fields(body)
-    query = dict(request.query_params)
-    path = request.url.path
-    source_ip = request.client.host if request.client else "127.0.0.1"
-    if shape is EventShape.SCF_URL:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        headers["x-scf-remote-addr"] = source_ip
-        return {
-            "body": text,
-            "headers": headers,
+def _scf_url_event(incoming: Incoming) -> dict[str, Any]:
+    """SCF Function URL (reference §4.3): lower-case headers plus the caller's address."""
+    request = incoming.request
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    headers["x-scf-remote-addr"] = incoming.source_ip
+    return {
+        "body": incoming.text,
+        "headers": headers,
+        "httpMethod": request.method,
+        "path": request.url.path,
+        "queryString": incoming.query,
+    }
+
+
+def _scf_apigw_event(incoming: Incoming) -> dict[str, Any]:
+    """SCF API Gateway trigger (reference §4.4)."""
+    request, route = incoming.request, incoming.route
+    return {
+        "requestContext": {
+            "serviceId": "service-local0000",
+            "path": route.path,
             "httpMethod": request.method,
-            "path": path,
-            "queryString": query,
-        }
-    if shape is EventShape.SCF_APIGW:
-        headers = dict(request.headers.items())
-        return {
-            "requestContext": {
-                "serviceId": "service-local0000",
-                "path": route.path,
-                "httpMethod": request.method,
-                "requestId": request_id,
-                "identity": {},
-                "sourceIp": source_ip,
-                "stage": "release",
-            },
-            "headers": headers,
-            "body": text,
-            "isBase64Encoded": is_b64,
-            "pathParameters": dict(request.path_params),
-            "queryStringParameters": query,
-            "headerParameters": {},
-            "stageVariables": {"stage": "release"},
-            "path": path,
-            "queryString": query,
+            "requestId": incoming.request_id,
+            "identity": {},
+            "sourceIp": incoming.source_ip,
+            "stage": "release",
+        },
+        "headers": dict(request.headers.items()),
+        "body": incoming.text,
+        "isBase64Encoded": incoming.is_base64,
+        "pathParameters": dict(request.path_params),
+        "queryStringParameters": incoming.query,
+        "headerParameters": {},
+        "stageVariables": {"stage": "release"},
+        "path": request.url.path,
+        "queryString": incoming.query,
+        "httpMethod": request.method,
+    }
+
+
+def _lambda_v1_event(incoming: Incoming) -> dict[str, Any]:
+    """Lambda behind an API Gateway REST API (payload format 1.0)."""
+    request, route, query = incoming.request, incoming.route, incoming.query
+    return {
+        "resource": route.path,
+        "path": request.url.path,
+        "httpMethod": request.method,
+        "headers": dict(request.headers.items()),
+        "multiValueHeaders": {k: request.headers.getlist(k) for k in request.headers},
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: request.query_params.getlist(k) for k in query} or None,
+        "pathParameters": dict(request.path_params) or None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "resourcePath": route.path,
             "httpMethod": request.method,
-        }
-    now = time.time()
-    if shape is EventShape.LAMBDA_V1:
-        return {
-            "resource": route.path,
-            "path": path,
-            "httpMethod": request.method,
-            "headers": dict(request.headers.items()),
-            "multiValueHeaders": {k: request.headers.getlist(k) for k in request.headers},
-            "queryStringParameters": query or None,
-            "multiValueQueryStringParameters": {k: request.query_params.getlist(k) for k in query} or None,
-            "pathParameters": dict(request.path_params) or None,
-            "stageVariables": None,
-            "requestContext": {
-                "accountId": "000000000000",
-                "apiId": "local",
-                "resourcePath": route.path,
-                "httpMethod": request.method,
-                "path": f"/Prod{path}",
-                "protocol": "HTTP/1.1",
-                "requestId": request_id,
-                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-                "requestTimeEpoch": int(now * 1000),
-                "identity": {"sourceIp": source_ip, "userAgent": request.headers.get("user-agent", "")},
-                "stage": "Prod",
-            },
-            "body": text or None,
-            "isBase64Encoded": is_b64,
-        }
+            "path": f"/Prod{request.url.path}",
+            "protocol": "HTTP/1.1",
+            "requestId": incoming.request_id,
+            "requestTime": incoming.clock_text,
+            "requestTimeEpoch": int(incoming.now * 1000),
+            "identity": {"sourceIp": incoming.source_ip, "userAgent": request.headers.get("user-agent", "")},
+            "stage": "Prod",
+        },
+        "body": incoming.text or None,
+        "isBase64Encoded": incoming.is_base64,
+    }
+
+
+def _lambda_v2_event(incoming: Incoming) -> dict[str, Any]:
+    """Lambda behind an HTTP API or a Function URL (payload format 2.0)."""
+    request, route = incoming.request, incoming.route
+    route_key = f"{route.method} {route.path}"
     return {
         "version": "2.0",
-        "routeKey": f"{route.method} {route.path}",
-        "rawPath": path,
+        "routeKey": route_key,
+        "rawPath": request.url.path,
         "rawQueryString": request.url.query,
         "headers": {k: ",".join(request.headers.getlist(k)) for k in request.headers},
-        "queryStringParameters": query or None,
+        "queryStringParameters": incoming.query or None,
         "pathParameters": dict(request.path_params) or None,
         "requestContext": {
             "accountId": "000000000000",
@@ -189,20 +218,41 @@ def build_event(
             "domainName": request.url.netloc,
             "http": {
                 "method": request.method,
-                "path": path,
+                "path": request.url.path,
                 "protocol": "HTTP/1.1",
-                "sourceIp": source_ip,
+                "sourceIp": incoming.source_ip,
                 "userAgent": request.headers.get("user-agent", ""),
             },
-            "requestId": request_id,
-            "routeKey": f"{route.method} {route.path}",
+            "requestId": incoming.request_id,
+            "routeKey": route_key,
             "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "timeEpoch": int(now * 1000),
+            "time": incoming.clock_text,
+            "timeEpoch": int(incoming.now * 1000),
         },
-        "body": text or None,
-        "isBase64Encoded": is_b64,
+        "body": incoming.text or None,
+        "isBase64Encoded": incoming.is_base64,
     }
+
+
+EVENT_BUILDERS: Mapping[EventShape, Callable[[Incoming], dict[str, Any]]] = {
+    EventShape.SCF_URL: _scf_url_event,
+    EventShape.SCF_APIGW: _scf_apigw_event,
+    EventShape.LAMBDA_V1: _lambda_v1_event,
+    EventShape.LAMBDA_V2: _lambda_v2_event,
+}
+
+
+def build_event(
+    shape: EventShape, route: FunctionRoute, request: Request, body: bytes, request_id: str
+) -> dict[str, Any]:
+    """The event each platform would deliver for this request (reference §4.3, §4.4; AWS payload docs)."""
+    try:
+        text, is_base64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, is_base64 = base64.b64encode(body).decode("ascii"), True
+    source_ip = request.client.host if request.client else "127.0.0.1"
+    incoming = Incoming(route, request, text, is_base64, request_id, source_ip, time.time())
+    return EVENT_BUILDERS[shape](incoming)
 
 
 def to_http_response(result: Mapping[str, Any]) -> Response:

@@ -1,7 +1,6 @@
 """The whole local cloud in one process: COS and FaceID emulators, the gateway with every function,
 and the demo app. `make dev` and the integration tests start it; nothing here ships."""
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,11 +135,9 @@ class Stack:
         self._servers.append(BackgroundServer(faceid, self.faceid_port).start())
         self._apply_bucket_rules()
         if self.options.with_gateway:
-            handlers = {}
-            for function in [*(r.function for r in ROUTES), *EVENT_FUNCTIONS]:
-                # Each function reads its settings (and so its own key) once, when it is loaded.
-                os.environ.update(self.function_env(function))
-                handlers[function] = load_handler(function)
+            # Each function reads its settings (and so its own key) once, when it is loaded.
+            functions = [*(r.function for r in ROUTES), *EVENT_FUNCTIONS]
+            handlers = {name: load_handler(name, self.function_env(name)) for name in functions}
             from localcloud.demo import demo_routes
 
             gateway = create_gateway_app(

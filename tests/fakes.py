@@ -17,7 +17,6 @@ from faceid_relay.faceid import (
     CompareImage,
     IssuedWebVerification,
     LivenessVerdict,
-    MediaLink,
     ReflectSequence,
     Resource,
     UploadUrl,
@@ -60,6 +59,8 @@ class FakeBucket:
     deleted: list[str] = field(default_factory=list)
     # Writers that get in first: called with the key just before our create of it (a concurrent finisher).
     competitors: dict[str, Callable[[], None]] = field(default_factory=dict)
+    # Seconds the invocation has left (what a first-use hash may spend).
+    remaining: float = 30.0
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """Set an object as a client or an earlier invocation left it."""
@@ -105,7 +106,7 @@ class FakeBucket:
         return None if item is None else ObjectHead(item.etag, len(item.data))
 
     def remaining_seconds(self) -> float:
-        return 30.0
+        return self.remaining
 
     def fetch_url(self, url: str, max_bytes: int) -> bytes:
         data = self.remote.get(url)
@@ -118,11 +119,8 @@ class FakeBucket:
         return None if item is None else item.data
 
     def read_json(self, key: str) -> dict[str, Any] | None:
-        data = self.read_bytes(key)
-        if data is None:
-            return None
-        loaded: dict[str, Any] = json.loads(data)
-        return loaded
+        item = self.objects.get(key)
+        return None if item is None else dict(json.loads(item.data))
 
     def create(self, key: str, data: bytes, content_type: str) -> bool:
         competitor = self.competitors.pop(key, None)
@@ -151,6 +149,8 @@ class FakeFaceId:
     )
     sequence: ReflectSequence | None = None
     verdict: LivenessVerdict | None = None
+    # Raised instead of answering DetectReflectLivenessAndCompare (FaceID gave no verdict).
+    verdict_error: Exception | None = None
     issued: IssuedWebVerification = field(
         default_factory=lambda: IssuedWebVerification(BIZ_TOKEN, f"https://faceid.example/verify/{BIZ_TOKEN}")
     )
@@ -168,6 +168,8 @@ class FakeFaceId:
 
     def detect_reflect_liveness_and_compare(self, live_data: Resource, image: Resource) -> LivenessVerdict:
         self.calls.append((Action.DetectReflectLivenessAndCompare, {"live_data": live_data, "image": image}))
+        if self.verdict_error is not None:
+            raise self.verdict_error
         assert self.verdict is not None, "set FakeFaceId.verdict"
         return self.verdict
 
@@ -191,11 +193,11 @@ class FakeFaceId:
         return [action for action, _ in self.calls]
 
 
-def media_link(bucket: FakeBucket, data: bytes, name: str = "media") -> MediaLink:
+def media_link(bucket: FakeBucket, data: bytes, name: str = "media") -> Resource:
     """A file FaceID serves from its own bucket, reachable through `bucket.fetch_url`."""
     url = FACEID_MEDIA_URL.replace("/media?", f"/{name}?")
     bucket.remote[url] = data
-    return MediaLink(url, md5_of(data))
+    return Resource(url, md5_of(data))
 
 
 def settings(**overrides: str) -> Settings:

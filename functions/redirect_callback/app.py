@@ -4,11 +4,11 @@ a browser meets a page, or its returnUrl with status=error, where an API client 
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from faceid_relay.flows.results import finish_verification
-from faceid_relay.http_api import documented_responses
+from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.results import RESULT_ERRORS, finish_verification
 from faceid_relay.pages import prefers_html
 from faceid_relay.runtime import http_function
 
@@ -23,11 +23,17 @@ app = fn.app
 
 @app.get(
     "/callback",
-    responses=documented_responses(None, "On to the returnUrl.", status=302),
+    responses=fn.responses(
+        None, "On to the returnUrl fixed at issuance (Location header).", status=302, errors=RESULT_ERRORS
+    ),
 )
-def verification_callback(token: Annotated[str, Query(max_length=64)]) -> Response[str]:
+def verification_callback(
+    token: Annotated[str, Query(max_length=64, description="The BizToken FaceID appends to RedirectURL.")],
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+) -> Response[str]:
     person = prefers_html(app.current_event.headers.get("accept"))
-    location = finish_verification(token, fn.settings, fn.storage, fn.faceid, redirect_failures=person)
+    location = finish_verification(token, fn.settings, storage, faceid, redirect_failures=person)
     return Response(status_code=302, headers={"Location": location}, body="")
 
 

@@ -1,8 +1,14 @@
 """GET /verifications/{bizToken} — the stored result for the app backend (the truth; the redirect is UX),
 with short-lived links to the stored media."""
 
-from faceid_relay.flows.results import read_verification_result
-from faceid_relay.http_api import documented_responses
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.results import RESULT_ERRORS, read_verification_result
+from faceid_relay.http_api import PATH_ERRORS
 from faceid_relay.models.responses import VerificationResult
 from faceid_relay.runtime import http_function
 
@@ -10,9 +16,18 @@ fn = http_function(lambda settings: [settings.web_actions.read_result])
 app = fn.app
 
 
-@app.get("/verifications/<biz_token>", responses=documented_responses(VerificationResult, "The result."))
-def read_verification(biz_token: str) -> VerificationResult:
-    return read_verification_result(biz_token, fn.settings, fn.storage, fn.faceid)
+@app.get(
+    "/verifications/<bizToken>",
+    responses=fn.responses(VerificationResult, "The result.", errors=(*PATH_ERRORS, *RESULT_ERRORS)),
+)
+def read_verification(
+    biz_token: Annotated[
+        str, Path(alias="bizToken", max_length=64, description="The bizToken POST /verifications returned.")
+    ],
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+) -> VerificationResult:
+    return read_verification_result(biz_token, fn.settings, storage, faceid)
 
 
 handler = fn.handler

@@ -1,7 +1,12 @@
 """POST /sequences — GenerateReflectSequence for the app SDK; the light sequence comes back MD5-checked."""
 
-from faceid_relay.flows.sequences import generate_sequence
-from faceid_relay.http_api import documented_responses
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+
+from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.sequences import SEQUENCE_ERRORS, generate_sequence
+from faceid_relay.http_api import BODY_ERRORS
 from faceid_relay.models.requests import SequenceRequest
 from faceid_relay.models.responses import SequenceResponse
 from faceid_relay.models.rules import Action
@@ -13,10 +18,14 @@ app = fn.app
 
 @app.post(
     "/sequences",
-    responses=documented_responses(SequenceResponse, "The light sequence."),
+    responses=fn.responses(SequenceResponse, "The light sequence.", errors=(*BODY_ERRORS, *SEQUENCE_ERRORS)),
 )
-def create_sequence(request: SequenceRequest) -> SequenceResponse:
-    return generate_sequence(request, fn.settings, fn.storage, fn.faceid)
+def create_sequence(
+    request: SequenceRequest,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+) -> SequenceResponse:
+    return generate_sequence(request, fn.settings, storage, faceid)
 
 
 handler = fn.handler

@@ -3,10 +3,11 @@ A retried request with the same Idempotency-Key gets the same BizToken."""
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler import Depends
 
-from faceid_relay.flows.issuing import issue_verification_token
-from faceid_relay.http_api import documented_responses
+from faceid_relay.flows.issuing import ISSUE_ERRORS, issue_verification_token
+from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.http_api import BODY_ERRORS, IdempotencyKey
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
 from faceid_relay.runtime import http_function
@@ -17,13 +18,15 @@ app = fn.app
 
 @app.post(
     "/verifications",
-    responses=documented_responses(VerificationResponse, "The BizToken."),
+    responses=fn.responses(VerificationResponse, "The BizToken.", errors=(*BODY_ERRORS, *ISSUE_ERRORS)),
 )
 def create_verification(
     request: VerificationRequest,
-    idempotency_key: Annotated[str | None, Header(alias="idempotency-key")] = None,
+    storage: Annotated[Bucket, Depends(fn.bucket)],
+    faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+    idempotency_key: IdempotencyKey = None,
 ) -> VerificationResponse:
-    return issue_verification_token(request, idempotency_key, fn.settings, fn.storage, fn.faceid)
+    return issue_verification_token(request, idempotency_key, fn.settings, storage, faceid)
 
 
 handler = fn.handler

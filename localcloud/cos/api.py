@@ -381,7 +381,9 @@ async def complete_multipart(call: ObjectCall) -> Response:
     )
     call.published("CompleteMultipartUpload", stored)
     location = object_location(call.bucket, call.key)
-    return xml_response(call, xmlio.complete_result(location, call.bucket.name, call.key, stored.etag))
+    body = xmlio.complete_result(location, call.bucket.name, call.key, stored.etag)
+    headers = [*call.base_headers(), ("Content-Type", "application/xml"), *encryption_headers(stored)]
+    return cos_response(200, headers, body)
 
 
 async def abort_multipart(call: ObjectCall) -> Response:

@@ -5,12 +5,11 @@ Tests drive time, failures and asynchronous deliveries through it instead of sle
 from typing import Any
 
 import anyio
-from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from localcloud.errors import ClockAdvance, invalid_control_request
+from localcloud.control import clock_route, control_endpoint
 
 from .api import CosEmulator, run_lifecycle
 from .faults import Fault
@@ -21,24 +20,14 @@ def emulator_of(request: Request) -> CosEmulator:
     return emulator
 
 
-async def advance_clock(request: Request) -> JSONResponse:
-    try:
-        body = ClockAdvance.model_validate_json(await request.body())
-    except ValidationError as error:
-        return invalid_control_request(error)
+def run_daily_lifecycle(request: Request) -> None:
+    """COS's daily lifecycle run, for every day the clock entered (objects a rule expired are gone now)."""
     emulator = emulator_of(request)
-    emulator.clock.advance(body.advance)
-    # COS's daily lifecycle run, for every day the clock entered (objects a rule expired are gone now).
     for bucket in emulator.config.buckets:
         run_lifecycle(emulator, bucket)
-    return JSONResponse({"now": emulator.clock.now()})
 
 
-async def add_fault(request: Request) -> JSONResponse:
-    try:
-        fault = Fault.model_validate_json(await request.body())
-    except ValidationError as error:
-        return invalid_control_request(error)
+def add_fault(request: Request, fault: Fault) -> Response:
     emulator_of(request).faults.add(fault)
     return JSONResponse(fault.model_dump(), status_code=201)
 
@@ -68,8 +57,8 @@ async def reset(request: Request) -> JSONResponse:
 
 
 control_routes = [
-    Route("/clock", advance_clock, methods=["POST"]),
-    Route("/faults", add_fault, methods=["POST"]),
+    clock_route(lambda request: emulator_of(request).clock, after=run_daily_lifecycle),
+    Route("/faults", control_endpoint(Fault, add_fault), methods=["POST"]),
     Route("/faults", clear_faults, methods=["DELETE"]),
     Route("/deliveries", list_deliveries, methods=["GET"]),
     Route("/drain", drain_notifications, methods=["POST"]),

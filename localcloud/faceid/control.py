@@ -1,31 +1,16 @@
 """The emulator's control API under /_control/: move the clock, inject faults, script outcomes, read the
 call log, reset. Bodies are pydantic models (faults.py); a malformed one is answered 400."""
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from localcloud.errors import ClockAdvance, invalid_control_request
+from localcloud.control import clock_route, control_endpoint
 from localcloud.faceid.api import service_of
 from localcloud.faceid.faults import Fault, Outcome
 
 
-async def advance_clock(request: Request) -> Response:
-    try:
-        body = ClockAdvance.model_validate_json(await request.body())
-    except ValidationError as error:
-        return invalid_control_request(error)
-    clock = service_of(request).clock
-    clock.advance(body.advance)
-    return JSONResponse({"now": clock.now()})
-
-
-async def add_fault(request: Request) -> Response:
-    try:
-        fault = Fault.model_validate_json(await request.body())
-    except ValidationError as error:
-        return invalid_control_request(error)
+def add_fault(request: Request, fault: Fault) -> Response:
     service_of(request).faults.add_fault(fault)
     return Response(status_code=204)
 
@@ -35,11 +20,7 @@ async def clear_faults(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def add_outcome(request: Request) -> Response:
-    try:
-        outcome = Outcome.model_validate_json(await request.body())
-    except ValidationError as error:
-        return invalid_control_request(error)
+def add_outcome(request: Request, outcome: Outcome) -> Response:
     service_of(request).faults.add_outcome(outcome)
     return Response(status_code=204)
 
@@ -54,10 +35,10 @@ async def reset(request: Request) -> Response:
 
 
 control_routes = [
-    Route("/clock", advance_clock, methods=["POST"]),
-    Route("/faults", add_fault, methods=["POST"]),
+    clock_route(lambda request: service_of(request).clock),
+    Route("/faults", control_endpoint(Fault, add_fault), methods=["POST"]),
     Route("/faults", clear_faults, methods=["DELETE"]),
-    Route("/outcomes", add_outcome, methods=["POST"]),
+    Route("/outcomes", control_endpoint(Outcome, add_outcome), methods=["POST"]),
     Route("/calls", list_calls, methods=["GET"]),
     Route("/reset", reset, methods=["POST"]),
 ]

@@ -107,6 +107,15 @@ class VerificationNotFound(RelayError):
     )
 
 
+class ComparisonNotFound(RelayError):
+    code = "ComparisonNotFound"
+    status = 404
+    message = (
+        "This deployment holds no liveness comparison with this id. "
+        "Check the id, and call the deployment (region) that made it."
+    )
+
+
 class UploadNotReady(RelayError):
     code = "UploadNotReady"
     status = 409
@@ -121,6 +130,16 @@ class ContentChanged(RelayError):
     message = (
         "The content no longer matches the MD5 recorded when it was uploaded. "
         "Upload it again with a new POST /uploads and use the new key."
+    )
+
+
+class LiveDataAlreadyUsed(RelayError):
+    # Captured liveness data must not be replayable through the relay: one finished comparison per live data.
+    code = "LiveDataAlreadyUsed"
+    status = 409
+    message = (
+        "This live data was already used by another liveness comparison. "
+        "Capture new live data with the SDK, upload it, and compare that."
     )
 
 
@@ -193,6 +212,23 @@ class ProviderDownloadFailed(RelayError):
         "FaceID could not download the resource. Check that the URL answers a public GET, "
         "is in this deployment's region and has not expired, then retry."
     )
+
+
+class UnsupportedEvent(RelayError):
+    # The function was invoked with an event that is not one of the platforms' HTTP events (design: adapters).
+    code = "UnsupportedEvent"
+    status = 400
+    message = (
+        "This function answers HTTP events only. "
+        "Send it an SCF API Gateway or Function URL event, or a Lambda v1 or v2 event."
+    )
+
+
+class RouteNotFound(RelayError):
+    # Also a path parameter with characters no id has (the router's pattern refuses them before validation).
+    code = "RouteNotFound"
+    status = 404
+    message = "This function serves no route with that method and path. Check both against the API document."
 
 
 class RateLimited(RelayError):

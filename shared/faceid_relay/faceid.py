@@ -81,6 +81,15 @@ SECONDS_NEEDED_FOR_A_RETRY = REQUEST_TIMEOUT_SECONDS + 1.0
 # GetWebVerificationResult(Intl) ErrorCode of a BizToken the user did not finish in time (reference §1.2).
 ERROR_CODE_TOKEN_EXPIRED = 15
 
+# What a FaceID call can answer a caller (provider_error): any call; one where FaceID downloads a resource.
+PROVIDER_ERRORS: tuple[type[RelayError], ...] = (
+    ProviderAuthFailed,
+    RateLimited,
+    ProviderUnavailable,
+    ProviderRejected,
+)
+PROVIDER_DOWNLOAD_ERRORS: tuple[type[RelayError], ...] = (ProviderDownloadFailed, ContentChanged)
+
 RemainingSeconds = Callable[[], float]
 # One FaceID call as sent: the action and its parameters in, the JSON answer out (SDK errors raised).
 Send = Callable[[Action, Mapping[str, Any]], dict[str, Any]]
@@ -125,21 +134,15 @@ def _is_transport_failure(code: str) -> bool:
 
 @dataclass(frozen=True)
 class Resource:
-    """A file FaceID downloads itself: a COS URL in the deployment's region and the MD5 (hex) it must have."""
+    """A file on COS by URL, with the MD5 (hex) it must have: one FaceID downloads from our bucket, or one
+    FaceID hands back on its own bucket for a short time."""
 
     url: str
     md5: str
 
 
-@dataclass(frozen=True)
-class MediaLink:
-    """A file FaceID hands back on its own bucket, for a short time, with the MD5 (hex) it must have."""
-
-    url: str
-    md5: str
-
-
-ProviderMedia = MediaLink | bytes
+# What FaceID hands back: a link to download at once, or the bytes themselves.
+ProviderMedia = Resource | bytes
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ class UploadUrl:
 class ReflectSequence:
     """GenerateReflectSequence: the light sequence for the app SDK."""
 
-    sequence: MediaLink
+    sequence: Resource
     request_id: str
 
 
@@ -166,7 +169,7 @@ class LivenessVerdict:
     result: str
     description: str
     similarity: float | None
-    best_frame: MediaLink | None
+    best_frame: Resource | None
     request_id: str
 
     @property
@@ -198,6 +201,8 @@ class WebVerificationOutcome:
     error_message: str | None = None
     attempts: list[Attempt] = field(default_factory=list)
     media: dict[str, ProviderMedia] = field(default_factory=dict)
+    request_id: str | None = None
+    extra: str | None = None
 
     @property
     def similarity(self) -> float | None:
@@ -266,7 +271,7 @@ class FaceId:
             },
         )
         return ReflectSequence(
-            MediaLink(str(answer["ReflectSequenceUrl"]), str(answer["ReflectSequenceMd5"]).lower()),
+            Resource(str(answer["ReflectSequenceUrl"]), str(answer["ReflectSequenceMd5"]).lower()),
             request_id=str(answer.get("RequestId", "")),
         )
 
@@ -291,7 +296,7 @@ class FaceId:
                 request_id=str(error.get_request_id() or ""),
             )
         best_frame = (
-            MediaLink(str(answer["BestFrameUrl"]), str(answer.get("BestFrameMd5", "")).lower())
+            Resource(str(answer["BestFrameUrl"]), str(answer.get("BestFrameMd5", "")).lower())
             if answer.get("BestFrameUrl")
             else None
         )
@@ -335,6 +340,8 @@ class FaceId:
             error_message=answer.get("ErrorMsg"),
             attempts=[_attempt(detail) for detail in answer.get("VerificationDetailList") or []],
             media=_linked_media(answer) if flavor == "legacy" else _inline_media(answer),
+            request_id=answer.get("RequestId"),
+            extra=answer.get("Extra"),
         )
 
     def call(self, action: Action, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -400,7 +407,7 @@ def _inline_media(answer: Mapping[str, Any]) -> dict[str, ProviderMedia]:
 def _linked_media(answer: Mapping[str, Any]) -> dict[str, ProviderMedia]:
     # Legacy result URLs live 10 minutes (reference §1.2): the caller downloads them at once.
     return {
-        name: MediaLink(str(answer[url]), str(answer.get(md5, "")).lower())
+        name: Resource(str(answer[url]), str(answer.get(md5, "")).lower())
         for name, (url, md5) in _LINKED_MEDIA.items()
         if answer.get(url)
     }

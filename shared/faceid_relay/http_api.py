@@ -5,9 +5,9 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
@@ -26,9 +27,10 @@ from faceid_relay.errors import (
     InternalError,
     InvalidRequest,
     RelayError,
+    RouteNotFound,
     Unauthorized,
     UnsupportedContentType,
-    catalogue,
+    UnsupportedEvent,
 )
 from faceid_relay.models.responses import ErrorBody
 from faceid_relay.observability import metrics, record_error
@@ -81,7 +83,6 @@ def create_resolver(
     logger: where unexpected errors are logged (the function's Powertools Logger; stdlib otherwise).
     error_pages: errors are an HTML page (pages.py) when the request prefers HTML: for routes a person's
     browser opens (the callback); API clients keep the JSON."""
-    log = logger or logging.getLogger(__name__)
     resolver = APIGatewayHttpResolver(
         cors=_cors_config(cors_origins),
         # Powertools' debug mode (POWERTOOLS_DEV) prints every event, bearer token included: never.
@@ -98,40 +99,61 @@ def create_resolver(
         if error_pages and prefers_html(resolver.current_event.headers.get("accept")):
             headers = {**error.headers(), **PAGE_HEADERS}
             return Response(status_code=error.status, body=error_page(error), headers=headers)
-        return _json(error.status, error.body(), headers=error.headers())
+        return _error_response(error)
+
+    for exception_class, handle in _error_handlers(
+        logger or logging.getLogger(__name__), error_response
+    ).items():
+        resolver.exception_handler(exception_class)(handle)
+    return resolver
+
+
+def _error_handlers(
+    log: Logger | logging.Logger, respond: Callable[[RelayError], Response[Any]]
+) -> dict[type[Exception], Callable[[Any], Response[Any]]]:
+    """Every failure as the catalogue error `respond` renders (`{code, message, field?}`, or a page).
+    Powertools picks the handler of the nearest class in the exception's MRO, so Exception is the fallback."""
 
     def invalid_request(error: RequestValidationError) -> Response[Any]:
-        return error_response(_invalid_request(error.errors()))
+        return respond(_invalid_request(error.errors()))
 
     def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[Any]:
-        return error_response(UnsupportedContentType("Send the request body as application/json."))
+        return respond(UnsupportedContentType("Send the request body as application/json."))
 
-    def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
-        body = {
-            "code": "RouteNotFound",
-            "message": "This function serves no route with that method and path.",
-        }
-        return _json(HTTPStatus.NOT_FOUND, body)
+    def route_not_found(_: NotFoundError) -> Response[Any]:
+        return respond(RouteNotFound())
 
     def relay_error(error: RelayError) -> Response[Any]:
         record_error(error, log)
-        return error_response(error)
+        return respond(error)
 
     def unexpected_error(error: Exception) -> Response[Any]:
         log.error("Unhandled error", exc_info=error)
-        return error_response(InternalError())
+        return respond(InternalError())
 
-    # Powertools picks the handler of the nearest class in the exception's MRO, so Exception is the fallback.
-    handlers: dict[type[Exception], Callable[[Any], Response[Any]]] = {
+    return {
         RequestValidationError: invalid_request,
         RequestUnsupportedContentType: unsupported_media_type,
         NotFoundError: route_not_found,
         RelayError: relay_error,
         Exception: unexpected_error,
     }
-    for exception_class, handle in handlers.items():
-        resolver.exception_handler(exception_class)(handle)
-    return resolver
+
+
+# The Idempotency-Key header of a create route (header names arrive lower-cased in the v2 event).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="idempotency-key",
+        description="1-255 printable characters; a retry with the same key and body gets the same answer.",
+    ),
+]
+
+# What the edge itself can answer on any route (validation, the unexpected), on a route with a body, and
+# on one with a path parameter (a value the router's pattern does not match).
+EDGE_ERRORS: tuple[type[RelayError], ...] = (InvalidRequest, InternalError)
+BODY_ERRORS: tuple[type[RelayError], ...] = (UnsupportedContentType, ContentTooLarge)
+PATH_ERRORS: tuple[type[RelayError], ...] = (RouteNotFound,)
 
 
 def parse_json_body(text: str) -> Any:
@@ -160,23 +182,36 @@ def _bounded_int(digits: str) -> int:
 
 
 def documented_responses(
-    success: Any, description: str, *, status: int = HTTPStatus.OK
+    success: Any,
+    description: str,
+    *,
+    status: int = HTTPStatus.OK,
+    errors: Iterable[type[RelayError]] = (),
 ) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI responses of a route: its success, and every error status of the catalogue with the
-    `{code, message, field?}` body it really has (Powertools would document a 422 `{detail}` instead)."""
+    """The OpenAPI responses of a route: its success, and the errors it can return (`errors` plus
+    EDGE_ERRORS) by status, each with the `{code, message, field?}` body it really has and an example per
+    code (Powertools would document a 422 `{detail}` instead)."""
     responses: dict[int, OpenAPIResponse] = {
         status: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": success}}}
         if success is not None
-        else {"description": description}
+        # An empty content map: Powertools would otherwise document the return annotation as a body.
+        else {"description": description, "content": {}}
     }
-    codes_by_status: dict[int, list[str]] = {}
-    errors: tuple[type[RelayError], ...] = (*catalogue(), RelayError)
-    for error in errors:
-        codes_by_status.setdefault(error.status, []).append(error.code)
-    for error_status, codes in sorted(codes_by_status.items()):
+    by_status: dict[int, dict[str, type[RelayError]]] = {}
+    for error in (*EDGE_ERRORS, *errors):
+        by_status.setdefault(error.status, {})[error.code] = error
+    for error_status, codes in sorted(by_status.items()):
         responses[error_status] = {
-            "description": ", ".join(sorted(set(codes))),
-            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+            "description": ", ".join(sorted(codes)),
+            "content": {
+                content_types.APPLICATION_JSON: {
+                    "model": ErrorBody,
+                    "examples": {
+                        code: {"value": {"code": code, "message": error.message}}
+                        for code, error in sorted(codes.items())
+                    },
+                }
+            },
         }
     return responses
 
@@ -216,7 +251,7 @@ def http_handler(
     Wraps the context, adapts the event to HTTP API v2 (an unknown event is answered 400), injects the
     context into the logger with the request id as correlation id, checks the app token when one is
     given, refuses a body over `max_body_bytes` (413) before reading it, resolves, and shapes the response
-    for the platform."""
+    for the platform; no answer may be stored by a browser or a proxy."""
     gate = _app_token_gate(app_token) if app_token is not None else None
 
     # log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT: events carry the app's bearer token.
@@ -228,7 +263,8 @@ def http_handler(
         except UnsupportedEventError as error:
             logger.set_correlation_id(context.aws_request_id)
             logger.warning("Unsupported event", reason=str(error))
-            return json_response(HTTPStatus.BAD_REQUEST, {"code": "UnsupportedEvent", "message": str(error)})
+            unsupported = UnsupportedEvent(str(error))
+            return json_response(unsupported.status, unsupported.body())
         logger.set_correlation_id(request.event["requestContext"]["requestId"])
         return to_platform_response(_not_stored(answer(request.event, context)), request.shape)
 
@@ -270,6 +306,10 @@ def _json(
     return Response(
         status_code=int(status), content_type=content_types.APPLICATION_JSON, body=dict(body), headers=headers
     )
+
+
+def _error_response(error: RelayError) -> Response[dict[str, Any]]:
+    return _json(error.status, error.body(), headers=error.headers())
 
 
 def _invalid_request(errors: Sequence[Any]) -> InvalidRequest:

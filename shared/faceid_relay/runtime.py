@@ -3,12 +3,17 @@ the bucket, the validating resolver behind the app token, and FaceID bound to th
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
+from faceid_relay.errors import RelayError, Unauthorized
 from faceid_relay.faceid import FaceId
-from faceid_relay.http_api import Handler, create_resolver, http_handler
+from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.http_api import Handler, create_resolver, documented_responses, http_handler
 from faceid_relay.models.rules import Action
 from faceid_relay.observability import logger
 from faceid_relay.settings import Settings
@@ -19,11 +24,33 @@ APP_TOKEN_SCHEME = "appToken"  # noqa: S105 - the OpenAPI scheme name, not a sec
 
 @dataclass(frozen=True)
 class HttpFunction:
+    """A function's parts. Routes take the bucket and FaceID as Powertools dependencies
+    (`Depends(fn.bucket)`, `Depends(fn.faceid_api)`), so `app.dependency_overrides` can swap them."""
+
     settings: Settings
     storage: Storage
     app: APIGatewayHttpResolver
     faceid: FaceId
     handler: Handler
+    app_token: bool
+
+    def responses(
+        self,
+        success: Any,
+        description: str,
+        *,
+        errors: Iterable[type[RelayError]] = (),
+        status: int = HTTPStatus.OK,
+    ) -> dict[int, OpenAPIResponse]:
+        """A route's OpenAPI responses: `errors` are those its flow can raise; the edge adds its own."""
+        gate = (Unauthorized,) if self.app_token else ()
+        return documented_responses(success, description, status=status, errors=(*gate, *errors))
+
+    def bucket(self) -> Bucket:
+        return self.storage
+
+    def faceid_api(self) -> FaceIdApi:
+        return self.faceid
 
 
 def http_function(
@@ -62,4 +89,5 @@ def http_function(
         app,
         FaceId(settings, remaining=remaining_seconds, backoff=rate_limit_backoff),
         handler,
+        app_token,
     )

@@ -4,7 +4,7 @@ A wrong value stops the function at start with one message naming the variable, 
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import Url
@@ -36,6 +36,10 @@ SDK_CREDENTIAL_VARIABLES = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY",
 REGION_VARIABLES = ("RELAY_REGION", "TENCENTCLOUD_REGION")
 # The actions that hand FaceID our callback URL and take a returnUrl.
 ISSUING_ACTIONS = frozenset(actions.issue for actions in WEB_ACTIONS.values())
+
+
+# How long a presigned URL may work: a minute to a day.
+UrlLifetime = Annotated[int, Field(ge=60, le=86_400)]
 
 
 class ConfigurationError(Exception):
@@ -92,24 +96,16 @@ class Settings(BaseModel):
             "(ApplyWebVerificationToken + GetWebVerificationResult, removed from the intl SDK)."
         ),
     )
-    upload_url_ttl: int = Field(
-        900,
-        ge=60,
-        le=86_400,
-        alias="RELAY_UPLOAD_URL_TTL",
-        description="Seconds a presigned upload URL works.",
+    upload_url_ttl: UrlLifetime = Field(
+        900, alias="RELAY_UPLOAD_URL_TTL", description="Seconds a presigned upload URL works."
     )
-    provider_download_ttl: int = Field(
+    provider_download_ttl: UrlLifetime = Field(
         1800,
-        ge=60,
-        le=86_400,
         alias="RELAY_PROVIDER_DOWNLOAD_TTL",
         description="Seconds a presigned GET handed to FaceID works; must cover FaceID's download.",
     )
-    result_url_ttl: int = Field(
+    result_url_ttl: UrlLifetime = Field(
         300,
-        ge=60,
-        le=86_400,
         alias="RELAY_RESULT_URL_TTL",
         description="Seconds a presigned GET of stored results (sequence, best frame, media) works.",
     )

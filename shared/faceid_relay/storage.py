@@ -21,6 +21,9 @@ from qcloud_cos.cos_exception import CosClientError, CosServiceError
 from faceid_relay.errors import ProviderMediaUnavailable, StorageUnavailable
 from faceid_relay.settings import Settings
 
+# What any bucket access can answer a caller.
+STORAGE_ERRORS = (StorageUnavailable,)
+
 T = TypeVar("T")
 
 HASH_CHUNK_BYTES = 4 * 1024 * 1024

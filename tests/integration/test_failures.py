@@ -97,34 +97,25 @@ def recorded_device_data(relay: Relay) -> str:
     return key
 
 
-def test_rate_limits_are_retried_inside_the_function(relay: Relay) -> None:
+def sequence_while_faceid_fails(relay: Relay, error_code: str, count: int) -> requests.Response:
+    """POST /sequences for a recorded upload while FaceID answers `error_code` to its next `count` calls."""
     key = recorded_device_data(relay)
-    relay.stack.control(
-        "faceid",
-        "faults",
-        {"action": "GenerateReflectSequence", "count": 2, "error_code": "RequestLimitExceeded"},
-    )
+    fault = {"action": "GenerateReflectSequence", "count": count, "error_code": error_code}
+    relay.stack.control("faceid", "faults", fault)
+    try:
+        return relay.post("/sequences", {"deviceDataKey": key})
+    finally:
+        requests.delete(f"{relay.stack.faceid}/_control/faults", timeout=10)
 
-    answer = relay.post("/sequences", {"deviceDataKey": key})
+
+def test_rate_limits_are_retried_inside_the_function(relay: Relay) -> None:
+    answer = sequence_while_faceid_fails(relay, "RequestLimitExceeded", count=2)
 
     assert answer.status_code == 200, answer.text
 
 
 def test_persistent_rate_limiting_answers_429_with_retry_after(relay: Relay) -> None:
-    key = recorded_device_data(relay)
-    relay.stack.control(
-        "faceid",
-        "faults",
-        {
-            "action": "GenerateReflectSequence",
-            "count": 1000,
-            "error_code": "FailedOperation.RequestLimitExceeded",
-        },
-    )
-    try:
-        answer = relay.post("/sequences", {"deviceDataKey": key})
-    finally:
-        requests.delete(f"{relay.stack.faceid}/_control/faults", timeout=10)
+    answer = sequence_while_faceid_fails(relay, "FailedOperation.RequestLimitExceeded", count=1000)
 
     assert answer.status_code == 429
     assert answer.json()["code"] == "RateLimited"
@@ -132,14 +123,7 @@ def test_persistent_rate_limiting_answers_429_with_retry_after(relay: Relay) -> 
 
 
 def test_download_errors_at_faceid_answer_424_with_a_hint(relay: Relay) -> None:
-    key = recorded_device_data(relay)
-    relay.stack.control(
-        "faceid",
-        "faults",
-        {"action": "GenerateReflectSequence", "count": 1, "error_code": "FailedOperation.DownLoadError"},
-    )
-
-    answer = relay.post("/sequences", {"deviceDataKey": key})
+    answer = sequence_while_faceid_fails(relay, "FailedOperation.DownLoadError", count=1)
 
     assert answer.status_code == 424
     assert answer.json()["code"] == "ProviderDownloadFailed"

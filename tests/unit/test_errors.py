@@ -18,8 +18,10 @@ PROMISED_STATUS = {
     "Unauthorized": 401,
     "UploadNotFound": 404,
     "VerificationNotFound": 404,
+    "ComparisonNotFound": 404,
     "UploadNotReady": 409,
     "ContentChanged": 409,
+    "LiveDataAlreadyUsed": 409,
     "VerificationExpired": 410,
     "ContentTooLarge": 413,
     "UnsupportedContentType": 415,
@@ -28,6 +30,8 @@ PROMISED_STATUS = {
     "IdempotencyKeyReused": 422,
     "ProviderRejected": 422,
     "ProviderDownloadFailed": 424,
+    "UnsupportedEvent": 400,
+    "RouteNotFound": 404,
     "RateLimited": 429,
     "InternalError": 500,
     "ProviderAuthFailed": 502,
@@ -49,6 +53,7 @@ INSTRUCTIONS = {
     "Make",
     "Correct",
     "Ask",
+    "Capture",
 }
 ERRORS = catalogue()
 

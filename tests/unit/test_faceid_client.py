@@ -13,7 +13,6 @@ from faceid_relay.faceid import (
     REQUEST_TIMEOUT_SECONDS,
     CompareImage,
     FaceId,
-    MediaLink,
     Resource,
     final_status,
 )
@@ -117,7 +116,7 @@ def test_a_passed_comparison_carries_its_similarity_and_best_frame() -> None:
     assert verdict.succeeded
     assert (verdict.similarity, verdict.best_frame, verdict.request_id) == (
         88.2,
-        MediaLink("u", "ab" * 16),
+        Resource("u", "ab" * 16),
         "req-9",
     )
     assert wire.sent[0][1] == {
@@ -196,7 +195,7 @@ def test_live_media_arrives_inline_and_legacy_media_as_links() -> None:
         90.5,
         {"bestFrame": b"jpeg"},
     )
-    assert legacy_outcome.media == {"bestFrame": MediaLink("https://f", "cd" * 16)}
+    assert legacy_outcome.media == {"bestFrame": Resource("https://f", "cd" * 16)}
     assert legacy.sent[0][0] == Action.GetWebVerificationResult
 
 

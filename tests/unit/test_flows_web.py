@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from faceid_relay.errors import IdempotencyKeyReused, InvalidRequest, ProviderMediaUnavailable
+from faceid_relay.errors import (
+    ContentChanged,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    InvalidResourceUrl,
+    ProviderDownloadFailed,
+    ProviderMediaUnavailable,
+)
 from faceid_relay.faceid import IssuedWebVerification, WebVerificationOutcome
 from faceid_relay.flows.issuing import issue_verification_token
 from faceid_relay.flows.results import finish_verification, read_verification_result
@@ -15,7 +22,7 @@ from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import Attempt
 from faceid_relay.models.rules import Action
 from faceid_relay.settings import Settings
-from tests.fakes import BIZ_TOKEN, BUCKET, NOW, FakeBucket, FakeFaceId, media_link, settings
+from tests.fakes import BIZ_TOKEN, BUCKET, NOW, FakeBucket, FakeFaceId, md5_of, media_link, settings
 
 IMAGE_KEY = "uploads/compare-image/c4e8a1f05b2d4c6e8f0a1b3c5d7e9f10"
 JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 50
@@ -40,14 +47,9 @@ def issue(
 
 
 def passed(bucket: FakeBucket) -> WebVerificationOutcome:
-    attempt = Attempt(
-        error_code=0,
-        error_message="Success",
-        liveness_error_code=0,
-        compare_error_code=0,
-        similarity=91.5,
-        at=NOW,
-    )
+    # One attempt, all checks passed (0), as FaceID's VerificationDetail reports it.
+    codes = dict.fromkeys(("error_code", "liveness_error_code", "compare_error_code"), 0)
+    attempt = Attempt(**codes, error_message="Success", similarity=91.5, at=NOW)
     return WebVerificationOutcome(
         "passed", 0, "Success", [attempt], {"bestFrame": JPEG, "video": media_link(bucket, b"mp4 bytes")}
     )
@@ -126,6 +128,88 @@ def test_the_legacy_flavor_sends_a_download_url_and_refuses_to_run_without_an_im
     assert image.data is None
     assert image.url.startswith(f"https://{BUCKET}.cos.ap-singapore.myqcloud.com/{IMAGE_KEY}?")
     assert raised.value.field == "compareImageKey"
+
+
+# The resourceUrl a POST /uploads with via=faceid hands back (FaceID's own bucket in the region).
+FACEID_IMAGE_URL = (
+    "https://faceid-resource-singapore-1254418846.cos.ap-singapore.myqcloud.com/faceid/"
+    "ApplyWebVerificationToken/6c1a?sign=fake"
+)
+
+
+def test_the_legacy_flavor_passes_a_compare_image_url_and_md5_through_as_given() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    legacy = settings(RELAY_API_FLAVOR="legacy")
+
+    issue(bucket, faceid, config=legacy, compareImageUrl=FACEID_IMAGE_URL, compareImageMd5=md5_of(JPEG))
+
+    image = faceid.calls[0][1]["compare_image"]
+    assert (image.url, image.md5, image.data) == (FACEID_IMAGE_URL, md5_of(JPEG), None)
+
+
+def test_the_live_flavor_downloads_a_compare_image_url_once_and_sends_its_bytes() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    bucket.remote[FACEID_IMAGE_URL] = JPEG
+
+    issue(bucket, faceid, compareImageUrl=FACEID_IMAGE_URL, compareImageMd5=md5_of(JPEG).upper())
+
+    image = faceid.calls[0][1]["compare_image"]
+    assert (image.data, image.md5, image.url) == (JPEG, md5_of(JPEG), None)
+
+
+def test_the_live_flavor_refuses_a_compare_image_whose_bytes_differ_from_the_given_md5() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    bucket.remote[FACEID_IMAGE_URL] = JPEG
+
+    with pytest.raises(ContentChanged) as raised:
+        issue(bucket, faceid, compareImageUrl=FACEID_IMAGE_URL, compareImageMd5=md5_of(b"another photo"))
+
+    assert raised.value.field == "compareImageMd5"
+    assert faceid.calls == []
+
+
+def test_the_live_flavor_refuses_a_compare_image_url_it_cannot_download_within_the_size_cap() -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    bucket.remote[FACEID_IMAGE_URL] = b"\xff\xd8" + b"0" * 6_000_000
+
+    with pytest.raises(ProviderDownloadFailed) as raised:
+        issue(bucket, faceid, compareImageUrl=FACEID_IMAGE_URL, compareImageMd5=md5_of(JPEG))
+
+    assert raised.value.field == "compareImageUrl"
+    assert faceid.calls == []
+
+
+@pytest.mark.parametrize("flavor", ["live", "legacy"])
+def test_a_compare_image_url_outside_the_deployments_region_is_refused_before_faceid(flavor: str) -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    elsewhere = FACEID_IMAGE_URL.replace("ap-singapore", "ap-bangkok")
+
+    with pytest.raises(InvalidResourceUrl) as raised:
+        issue(
+            bucket,
+            faceid,
+            config=settings(RELAY_API_FLAVOR=flavor),
+            compareImageUrl=elsewhere,
+            compareImageMd5=md5_of(JPEG),
+        )
+
+    assert raised.value.field == "compareImageUrl"
+    assert faceid.calls == []
+
+
+def test_metadata_and_extra_are_kept_with_the_session_and_faceids_request_id_with_the_result(
+    clock: "Clock",
+) -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    token = issue(bucket, faceid, metadata={"userId": "u-1"}, extra="campaign-7")
+    pending = read_verification_result(token, settings(), bucket, faceid)
+    clock.now += settings().result_check_interval
+    faceid.outcome = WebVerificationOutcome("passed", 0, "Success", request_id="req-9", extra="campaign-7")
+
+    final = read_verification_result(token, settings(), bucket, faceid)
+
+    assert (pending.metadata, pending.extra, pending.request_id) == ({"userId": "u-1"}, "campaign-7", None)
+    assert (final.metadata, final.extra, final.request_id) == ({"userId": "u-1"}, "campaign-7", "req-9")
 
 
 # --- Results ------------------------------------------------------------------------------------------------

@@ -143,7 +143,7 @@ def test_a_sequence_takes_a_device_data_key_or_url_and_md5() -> None:
         ({"deviceDataUrl": COS_URL}, InvalidRequest, "deviceDataMd5"),
         ({"deviceDataMd5": MD5}, InvalidRequest, "deviceDataKey"),
         ({"deviceDataKey": new_upload_key(Purpose.LIVE_DATA)}, InvalidKey, "deviceDataKey"),
-        ({"deviceDataKey": "uploads/device-data/../../records/x"}, InvalidKey, "deviceDataKey"),
+        ({"deviceDataKey": "uploads/device-data/../../upload-records/x"}, InvalidKey, "deviceDataKey"),
     ],
 )
 def test_a_sequence_request_with_no_or_two_sources_names_the_field(

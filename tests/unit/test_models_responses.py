@@ -55,6 +55,8 @@ def test_a_verification_result_nests_camel_case_all_the_way_down() -> None:
         biz_token=TOKEN,
         status="passed",
         reference="order-42",
+        metadata={"userId": "u-42"},
+        extra=None,
         error_code=0,
         error_message="Success",
         similarity=91.5,
@@ -69,6 +71,7 @@ def test_a_verification_result_nests_camel_case_all_the_way_down() -> None:
             )
         ],
         media={"bestFrame": StoredMediaLink(url="https://x/y", md5=MD5, size=10, expires_at=AT)},
+        request_id="req-1",
         created_at=AT,
         finalized_at=AT,
     )
@@ -96,11 +99,14 @@ def test_an_answer_that_breaks_the_contract_cannot_be_built(
             "bizToken": TOKEN,
             "status": "pending",
             "reference": None,
+            "metadata": None,
+            "extra": None,
             "errorCode": None,
             "errorMessage": None,
             "similarity": None,
             "attempts": [],
             "media": {},
+            "requestId": None,
             "createdAt": AT,
             "finalizedAt": None,
         },
@@ -132,8 +138,34 @@ def test_the_schema_check_above_covers_the_model_of_every_route() -> None:
         "SequenceRequest",
         "SequenceResponse",
         "LivenessComparisonRequest",
-        "LivenessComparisonResponse",
+        "LivenessComparison",
         "VerificationRequest",
         "VerificationResponse",
         "VerificationResult",
     } <= names
+
+
+@pytest.mark.parametrize(
+    "model",
+    [model for model in api_models() if model.model_config.get("json_schema_extra")],
+    ids=lambda model: model.__name__,
+)
+def test_every_example_shown_in_the_api_document_is_a_valid_instance(model: type[BaseModel]) -> None:
+    examples = model.model_json_schema(by_alias=True)["examples"]
+
+    assert examples
+    for example in examples:
+        model.model_validate(example)
+
+
+def test_metadata_is_bounded_in_keys_key_length_and_value_length() -> None:
+    base = {"returnUrl": "https://app.example.com/done"}
+    requests.VerificationRequest.model_validate({**base, "metadata": {f"k{i}": "v" * 500 for i in range(20)}})
+    for metadata in (
+        {f"k{i}": "v" for i in range(21)},
+        {"k" * 41: "v"},
+        {"k": "v" * 501},
+        {"bad key": "v"},
+    ):
+        with pytest.raises(ValidationError):
+            requests.VerificationRequest.model_validate({**base, "metadata": metadata})

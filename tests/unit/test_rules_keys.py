@@ -40,8 +40,8 @@ def test_new_keys_are_unguessable_and_accepted_back_for_their_purpose(purpose: P
 @pytest.mark.parametrize(
     "key",
     [
-        "uploads/../records/uploads/x",
-        "uploads/compare-image/../../records/x",
+        "uploads/../upload-records/compare-image/x",
+        "uploads/compare-image/../../verifications/x",
         f"uploads/compare-image/{HEX}/../../x",
         "uploads/compare-image/%2e%2e/x",
         f"uploads/compare-image/{HEX[:-2]}%2e",
@@ -49,7 +49,7 @@ def test_new_keys_are_unguessable_and_accepted_back_for_their_purpose(purpose: P
         f"/uploads/compare-image/{HEX}",
         f"uploads\\compare-image\\{HEX}",
         f"uploads/compare-image\\{HEX}",
-        f"records/uploads/compare-image/{HEX}",
+        f"upload-records/compare-image/{HEX}",
         f"results/{HEX}",
         f"uploads/other/{HEX}",
         f"uploads/compare-image/{HEX.upper()}",

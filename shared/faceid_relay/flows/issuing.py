@@ -5,17 +5,41 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from faceid_relay.errors import ContentChanged, IdempotencyKeyReused, InvalidRequest
-from faceid_relay.faceid import WEB_FLAVORS, CompareImage, WebFlavor
+from faceid_relay.errors import (
+    ContentChanged,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    ProviderDownloadFailed,
+    ProviderMediaUnavailable,
+    RelayError,
+    ReturnUrlNotAllowed,
+)
+from faceid_relay.faceid import (
+    PROVIDER_DOWNLOAD_ERRORS,
+    PROVIDER_ERRORS,
+    WEB_FLAVORS,
+    CompareImage,
+    WebFlavor,
+)
 from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
 from faceid_relay.flows.uploads import finished_upload
 from faceid_relay.models.records import IdempotencyRecord, SessionRecord, idempotency_key, session_key
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
-from faceid_relay.models.rules import Purpose, ReturnUrlPolicy
+from faceid_relay.models.rules import PURPOSE_LIMITS, Purpose, ReturnUrlPolicy
 from faceid_relay.settings import Settings
+from faceid_relay.storage import STORAGE_ERRORS
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+ISSUE_ERRORS: tuple[type[RelayError], ...] = (
+    ReturnUrlNotAllowed,
+    IdempotencyKeyReused,
+    *RESOURCE_ERRORS,
+    *PROVIDER_ERRORS,
+    *PROVIDER_DOWNLOAD_ERRORS,
+    *STORAGE_ERRORS,
+)
 
 
 def issue_verification_token(
@@ -27,7 +51,7 @@ def issue_verification_token(
 ) -> VerificationResponse:
     return_url = ReturnUrlPolicy(settings.allowed_return_origins).check(request.return_url)
     request_hash = _request_hash(request, return_url)
-    claim = _idempotency_key_hash(idempotency_key_value) if idempotency_key_value is not None else None
+    claim = idempotency_key_hash(idempotency_key_value) if idempotency_key_value is not None else None
     if claim is not None and (replay := _replay(claim, request_hash, storage)) is not None:
         return replay
     flavor = settings.api_flavor
@@ -47,6 +71,8 @@ def issue_verification_token(
         verification_url=issued.verification_url,
         created_at=now,
         expires_at=now + WEB_FLAVORS[flavor].token_lifetime,
+        metadata=request.metadata,
+        extra=request.extra if flavor == "live" else None,
     )
     storage.create_json(session_key(issued.biz_token), session.model_dump(mode="json"))
     if claim is not None:
@@ -64,22 +90,48 @@ def issue_verification_token(
 def _compare_image(
     request: VerificationRequest, flavor: WebFlavor, settings: Settings, storage: Bucket
 ) -> CompareImage | None:
-    """The compare image as the flavor sends it: its bytes, re-checked against the recorded MD5, or a
-    presigned URL FaceID downloads."""
-    if request.compare_image_key is None:
+    """The compare image as the flavor sends it: a COS URL + MD5 FaceID downloads (legacy), or the bytes
+    (live), read once and checked against the recorded or the given MD5."""
+    ref = request.compare_image
+    if ref is None:
         if flavor.needs_compare_image:
             raise InvalidRequest("The legacy flow needs a compare image.", field="compareImageKey")
         return None
-    record = finished_upload(
-        storage, request.compare_image_key, Purpose.COMPARE_IMAGE, field="compareImageKey"
-    )
     if not flavor.sends_compare_image_inline:
-        url = storage.presign_download_for_provider(record.key, settings.provider_download_ttl)
-        return CompareImage(md5=record.md5, url=url)
-    image = storage.read_bytes(record.key)
-    if image is None or hashlib.md5(image, usedforsecurity=False).hexdigest() != record.md5:
-        raise ContentChanged(field="compareImageKey")
-    return CompareImage(md5=record.md5, data=image)
+        resource = resolve_resource(ref, settings, storage)
+        return CompareImage(md5=resource.md5, url=resource.url)
+    if ref.key is not None:
+        record = finished_upload(storage, ref.key, Purpose.COMPARE_IMAGE, field="compareImageKey")
+        image = storage.read_bytes(record.key)
+        if image is None or _md5(image) != record.md5:
+            raise ContentChanged(field="compareImageKey")
+        return CompareImage(md5=record.md5, data=image)
+    resource = resolve_resource(ref, settings, storage)
+    image = _download_compare_image(resource.url, storage)
+    if _md5(image) != resource.md5.lower():
+        raise ContentChanged(
+            "The file at compareImageUrl does not have the MD5 given as compareImageMd5. "
+            "Send the MD5 of the file's bytes (32 hex characters).",
+            field="compareImageMd5",
+        )
+    return CompareImage(md5=resource.md5.lower(), data=image)
+
+
+def _download_compare_image(url: str, storage: Bucket) -> bytes:
+    """What FaceID would download in the legacy flavor, fetched once by us: same size cap as an upload."""
+    try:
+        return storage.fetch_url(url, PURPOSE_LIMITS[Purpose.COMPARE_IMAGE].max_bytes)
+    except ProviderMediaUnavailable as error:
+        raise ProviderDownloadFailed(
+            "The compare image could not be downloaded from compareImageUrl (it must answer a GET, not have "
+            f"expired, and be at most {PURPOSE_LIMITS[Purpose.COMPARE_IMAGE].max_bytes} bytes). "
+            "Fix it and retry.",
+            field="compareImageUrl",
+        ) from error
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def _request_hash(request: VerificationRequest, return_url: str) -> str:
@@ -87,7 +139,7 @@ def _request_hash(request: VerificationRequest, return_url: str) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-def _idempotency_key_hash(value: str) -> str:
+def idempotency_key_hash(value: str) -> str:
     if not 0 < len(value) <= MAX_IDEMPOTENCY_KEY_LENGTH or not value.isprintable():
         raise InvalidRequest(
             "Idempotency-Key must be 1 to 255 printable characters.", field="Idempotency-Key"

@@ -3,15 +3,7 @@ faceid.FaceId serve them in a function, in-memory fakes in unit tests and benchm
 
 from typing import Any, Protocol
 
-from faceid_relay.faceid import (
-    CompareImage,
-    IssuedWebVerification,
-    LivenessVerdict,
-    ReflectSequence,
-    Resource,
-    UploadUrl,
-    WebVerificationOutcome,
-)
+from faceid_relay import faceid
 from faceid_relay.models.rules import Action, ApiFlavor
 from faceid_relay.storage import ObjectDigest, ObjectHead
 
@@ -38,12 +30,21 @@ class Bucket(Protocol):
 class FaceIdApi(Protocol):
     """The FaceID actions the flows call, in our types; errors are catalogue errors."""
 
-    def create_upload_url(self, target_action: Action) -> UploadUrl: ...
-    def generate_reflect_sequence(self, device_data: Resource, security_level: str) -> ReflectSequence: ...
+    def create_upload_url(self, target_action: Action) -> faceid.UploadUrl: ...
+    def generate_reflect_sequence(
+        self, device_data: faceid.Resource, security_level: str
+    ) -> faceid.ReflectSequence: ...
     def detect_reflect_liveness_and_compare(
-        self, live_data: Resource, image: Resource
-    ) -> LivenessVerdict: ...
+        self, live_data: faceid.Resource, image: faceid.Resource
+    ) -> faceid.LivenessVerdict: ...
     def apply_web_verification(
-        self, flavor: ApiFlavor, *, redirect_url: str, compare_image: CompareImage | None, extra: str | None
-    ) -> IssuedWebVerification: ...
-    def get_web_verification_result(self, flavor: ApiFlavor, biz_token: str) -> WebVerificationOutcome: ...
+        self,
+        flavor: ApiFlavor,
+        *,
+        redirect_url: str,
+        compare_image: faceid.CompareImage | None,
+        extra: str | None,
+    ) -> faceid.IssuedWebVerification: ...
+    def get_web_verification_result(
+        self, flavor: ApiFlavor, biz_token: str
+    ) -> faceid.WebVerificationOutcome: ...

@@ -1,12 +1,32 @@
 """Where a FaceID resource comes from: an upload of ours (by key, MD5 from its record, a presigned GET
 that outlives FaceID's download) or a COS URL + MD5 the caller already has (checked before the call)."""
 
+from faceid_relay.errors import (
+    InvalidContent,
+    InvalidKey,
+    InvalidResourceUrl,
+    RelayError,
+    UploadNotFound,
+    UploadNotReady,
+    UploadRefused,
+)
 from faceid_relay.faceid import Resource
 from faceid_relay.flows.ports import Bucket
 from faceid_relay.flows.uploads import finished_upload
 from faceid_relay.models.requests import ResourceRef
 from faceid_relay.models.rules import parse_cos_url
 from faceid_relay.settings import Settings
+
+# What naming a resource can answer: a key not ours, a URL not in the region, an upload missing, unhashed,
+# not what its URL promised, or of the wrong kind.
+RESOURCE_ERRORS: tuple[type[RelayError], ...] = (
+    InvalidKey,
+    InvalidResourceUrl,
+    UploadNotFound,
+    UploadNotReady,
+    UploadRefused,
+    InvalidContent,
+)
 
 
 def resolve_resource(ref: ResourceRef, settings: Settings, storage: Bucket) -> Resource:

@@ -3,14 +3,20 @@ at the callback or at the first read, then read from the bucket; the browser goe
 fixed at issuance."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from faceid_relay.errors import RateLimited, RelayError, VerificationNotFound
-from faceid_relay.faceid import WebVerificationOutcome
-from faceid_relay.flows.media import copy_provider_media
+from faceid_relay.errors import (
+    InvalidToken,
+    ProviderMediaUnavailable,
+    RateLimited,
+    RelayError,
+    VerificationNotFound,
+)
+from faceid_relay.faceid import PROVIDER_ERRORS, WebVerificationOutcome
+from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.models.records import (
     FinalRecord,
@@ -18,16 +24,26 @@ from faceid_relay.models.records import (
     SessionRecord,
     final_key,
     result_check_key,
-    result_media_key,
     session_key,
 )
-from faceid_relay.models.responses import StoredMedia, StoredMediaLink, VerificationResult
+from faceid_relay.models.responses import StoredMedia, VerificationResult
 from faceid_relay.models.rules import validate_biz_token
 from faceid_relay.observability import metrics, record_error
 from faceid_relay.settings import Settings
+from faceid_relay.storage import STORAGE_ERRORS
 
 MAX_MEDIA_BYTES = 32 * 1024 * 1024
-MEDIA_FILES = {"bestFrame": ("best-frame.jpg", "image/jpeg"), "video": ("video.mp4", "video/mp4")}
+RESULT_ERRORS: tuple[type[RelayError], ...] = (
+    InvalidToken,
+    VerificationNotFound,
+    *PROVIDER_ERRORS,
+    ProviderMediaUnavailable,
+    *STORAGE_ERRORS,
+)
+MEDIA_FILES = {
+    "bestFrame": ResultFile("best-frame.jpg", "image/jpeg", MAX_MEDIA_BYTES, "result media"),
+    "video": ResultFile("video.mp4", "video/mp4", MAX_MEDIA_BYTES, "result media"),
+}
 
 
 def finish_verification(
@@ -64,20 +80,8 @@ def read_verification_result(
     final = _finalize(session, settings, storage, faceid)
     if final is None:
         return VerificationResult.pending(session)
-    expires_at = datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl)
     media = {
-        name: StoredMediaLink(
-            url=storage.presign_download_for_client(
-                item.key,
-                settings.result_url_ttl,
-                content_type=MEDIA_FILES[name][1],
-                filename=MEDIA_FILES[name][0],
-            ),
-            md5=item.md5,
-            size=item.size,
-            expires_at=expires_at,
-        )
-        for name, item in final.media.items()
+        name: media_link(item, MEDIA_FILES[name], settings, storage) for name, item in final.media.items()
     }
     return VerificationResult.from_final(session, final, media)
 
@@ -121,6 +125,8 @@ def _finalize(
         attempts=outcome.attempts,
         media=_store_media(session, outcome, storage),
         finalized_at=datetime.now(timezone.utc),
+        request_id=outcome.request_id,
+        extra=outcome.extra,
     )
     if not storage.create_json(final_key(session.biz_token), final.model_dump(mode="json")):
         return FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
@@ -152,15 +158,7 @@ def _store_media(
     session: SessionRecord, outcome: WebVerificationOutcome, storage: Bucket
 ) -> dict[str, StoredMedia]:
     """Media first, final record second, so a final record never points at something missing."""
-    stored = {}
-    for name, media in outcome.media.items():
-        filename, content_type = MEDIA_FILES[name]
-        stored[name] = copy_provider_media(
-            storage,
-            media,
-            key=result_media_key(session.biz_token, filename),
-            content_type=content_type,
-            max_bytes=MAX_MEDIA_BYTES,
-            what="result media",
-        )
-    return stored
+    return {
+        name: copy_provider_media(storage, media, session.biz_token, MEDIA_FILES[name])
+        for name, media in outcome.media.items()
+    }

@@ -5,12 +5,17 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from faceid_relay.errors import (
+    ContentTooLarge,
     InvalidContent,
     InvalidRequest,
+    RelayError,
+    StorageUnavailable,
+    UnsupportedContentType,
     UploadNotFound,
     UploadNotReady,
     UploadRefused,
 )
+from faceid_relay.faceid import PROVIDER_ERRORS
 from faceid_relay.flows.hashing import hash_upload
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.models.records import (
@@ -40,6 +45,13 @@ FACEID_UPLOAD_NEXT_STEP = (
 RECORD_RETRY_SECONDS = 1
 # Hashing on first use may take what the function has left but this: the FaceID call after it needs time too.
 SECONDS_KEPT_FOR_THE_CALL = 15
+# Writing what the upload URL promises (an expectation record) touches the bucket.
+CREATE_UPLOAD_ERRORS: tuple[type[RelayError], ...] = (
+    ContentTooLarge,
+    UnsupportedContentType,
+    *PROVIDER_ERRORS,
+    StorageUnavailable,
+)
 
 
 def create_upload(
@@ -107,10 +119,12 @@ def _hash_now(storage: Bucket, key: str, field: str) -> UploadRecord:
     """No record yet (no trigger on AWS, a lost or late event): hash the upload now, within the time this
     invocation can spare, writing the same create-once record the trigger would."""
     budget = storage.remaining_seconds() - SECONDS_KEPT_FOR_THE_CALL
-    try:
-        record = hash_upload(key, storage, deadline=time.monotonic() + budget) if budget > 0 else None
-    except OutOfTimeError:
-        record = None
-    if record is None:
+    if budget <= 0:
         raise UploadNotReady(field=field, retry_after=RECORD_RETRY_SECONDS)
+    try:
+        record = hash_upload(key, storage, deadline=time.monotonic() + budget)
+    except OutOfTimeError:
+        raise UploadNotReady(field=field, retry_after=RECORD_RETRY_SECONDS) from None
+    if record is None:
+        raise UploadNotFound(field=field)
     return record

@@ -16,10 +16,14 @@ from faceid_relay.models.rules import (
     UPLOADS_PREFIX,
     ApiFlavor,
     BizToken,
+    ComparisonId,
     ContentKind,
     Md5Hex,
+    Metadata,
+    md5_hex,
     validate_biz_token,
     validate_client_key,
+    validate_comparison_id,
 )
 
 UPLOAD_EXPECTATIONS_PREFIX = "upload-expectations/"  # what presign promised: size, MD5, content type
@@ -27,9 +31,8 @@ UPLOAD_RECORDS_PREFIX = "upload-records/"  # what hashing found in each version 
 VERIFICATIONS_PREFIX = "verifications/"  # session and final record per BizToken
 IDEMPOTENCY_PREFIX = "idempotency/"  # Idempotency-Key (hashed) -> BizToken
 RESULTS_PREFIX = "results/"  # media copied out of FaceID (best frames, videos, light sequences)
-RESULT_CHECKS_PREFIX = (
-    "result-checks/"  # one create-once marker per BizToken and window of FaceID result checks
-)
+COMPARISONS_PREFIX = "comparisons/"  # one record per liveness comparison, and the live data each used
+RESULT_CHECKS_PREFIX = "result-checks/"  # who may ask FaceID for a pending result, per BizToken and window
 
 FinalStatus = Literal["passed", "failed", "expired"]
 
@@ -110,6 +113,8 @@ class SessionRecord(StoredRecord):
     )
     created_at: datetime = Field(description="When the BizToken was issued (UTC).")
     expires_at: datetime = Field(description="When the user must have started by (UTC).")
+    metadata: Metadata | None = Field(default=None, description="The app's metadata, as given.")
+    extra: str | None = Field(default=None, description="Extra as given (live flavor).")
 
 
 class FinalRecord(StoredRecord):
@@ -125,6 +130,8 @@ class FinalRecord(StoredRecord):
         description="Media copied into results/, by name (bestFrame, video)."
     )
     finalized_at: datetime = Field(description="When this record was written (UTC).")
+    request_id: str | None = Field(default=None, description="FaceID's RequestId of the result read.")
+    extra: str | None = Field(default=None, description="Extra as FaceID returned it.")
 
 
 class ResultCheckRecord(StoredRecord):
@@ -141,6 +148,41 @@ class IdempotencyRecord(StoredRecord):
     key_hash: str = Field(description="SHA-256 of the Idempotency-Key (the key itself is not stored).")
     request_hash: str = Field(description="SHA-256 of the canonical request it came with.")
     biz_token: BizToken = Field(description="The BizToken issued for it.")
+    created_at: datetime = Field(description="When it was first used (UTC).")
+
+
+class ComparisonRecord(StoredRecord):
+    """A finished liveness comparison, written once; its best frame is under results/<id>/."""
+
+    id: ComparisonId = Field(description="The comparison's id.")
+    request_hash: str = Field(description="SHA-256 of the canonical request.")
+    reference: str | None = Field(description="The app's own reference.")
+    metadata: Metadata | None = Field(default=None, description="The app's metadata, as given.")
+    live_data_md5: Md5Hex = Field(description="MD5 of the live data compared (its claim is keyed by it).")
+    result: str = Field(description="FaceID's result code.")
+    description: str = Field(description="FaceID's description of the result.")
+    similarity: float = Field(description="Similarity 0-100.")
+    passed: bool = Field(description="Whether it passed this deployment's threshold.")
+    best_frame: StoredMedia | None = Field(description="The best frame copied into results/.")
+    request_id: str = Field(description="FaceID's RequestId.")
+    created_at: datetime = Field(description="When the comparison was made (UTC).")
+
+
+class LiveDataClaim(StoredRecord):
+    """Which comparison used a piece of live data: written once before FaceID sees it, so the same
+    capture cannot be compared twice (removed again only when FaceID gave no verdict)."""
+
+    live_data_md5: Md5Hex = Field(description="MD5 of the live data.")
+    comparison_id: ComparisonId = Field(description="The comparison that used it.")
+    created_at: datetime = Field(description="When it was claimed (UTC).")
+
+
+class ComparisonIdempotencyRecord(StoredRecord):
+    """Which comparison an Idempotency-Key on POST /liveness-comparisons stands for, and for which request."""
+
+    key_hash: str = Field(description="SHA-256 of the Idempotency-Key (the key itself is not stored).")
+    request_hash: str = Field(description="SHA-256 of the canonical request it came with.")
+    comparison_id: ComparisonId = Field(description="The comparison it stands for.")
     created_at: datetime = Field(description="When it was first used (UTC).")
 
 
@@ -192,3 +234,21 @@ def result_media_key(owner: str, name: str) -> str:
     if len(name) > MAX_RESULT_SEGMENT or not _RESULT_NAME.fullmatch(name):
         raise ValueError(f"{name!r} is not a plain file name")
     return f"{RESULTS_PREFIX}{owner}/{name}"
+
+
+def comparison_key(comparison_id: str) -> str:
+    """comparisons/<id>.json."""
+    return f"{COMPARISONS_PREFIX}{validate_comparison_id(comparison_id)}.json"
+
+
+def live_data_claim_key(live_data_md5: str) -> str:
+    """comparisons/live-data/<md5>.json: keyed by the content, so the same capture under another key or URL
+    is the same claim."""
+    return f"{COMPARISONS_PREFIX}live-data/{md5_hex(live_data_md5).lower()}.json"
+
+
+def comparison_idempotency_key(key_hash: str) -> str:
+    """An Idempotency-Key of POST /liveness-comparisons, apart from those of POST /verifications."""
+    if not _SHA256_HEX.fullmatch(key_hash):
+        raise ValueError("an idempotency record is keyed by the SHA-256 hex of the Idempotency-Key")
+    return f"{IDEMPOTENCY_PREFIX}liveness-comparisons/{key_hash}.json"

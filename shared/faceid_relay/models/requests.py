@@ -16,6 +16,7 @@ from faceid_relay.models.rules import (
     UPLOAD_TARGET_ACTIONS,
     Action,
     Md5Hex,
+    Metadata,
     Purpose,
     SecurityLevel,
     validate_client_key,
@@ -41,6 +42,19 @@ def _level_as_text(value: object) -> object:
 
 class CreateUploadRequest(ApiRequest):
     """POST /uploads: where to PUT one file, and the limits it must meet."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "purpose": "compare-image",
+                    "size": 48213,
+                    "contentType": "image/jpeg",
+                    "md5": "9e107d9d372bb6826bd81d3542a419d6",
+                }
+            ]
+        }
+    )
 
     purpose: Purpose = Field(description="What the file is for; fixes its size limit and content types.")
     size: int = Field(
@@ -142,10 +156,38 @@ class ResourceRef:
 
 KeyField = Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_KEY_LENGTH)]
 UrlField = Annotated[str, Field(min_length=1, max_length=MAX_COS_URL_LENGTH)]
+ReferenceField = Annotated[
+    str | None,
+    Field(
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Your own reference (letters, digits, . _ : -; at most 64), returned as is.",
+    ),
+]
+MetadataField = Annotated[
+    Metadata | None,
+    Field(
+        description=(
+            "Your own key-value pairs (at most 20 keys of 1-40 letters, digits, _ . : -; values at most 500 "
+            "characters), stored with the record and returned on every read. Put no personal data here."
+        ),
+    ),
+]
 
 
 class SequenceRequest(ApiRequest):
     """POST /sequences: a light sequence for the SDK's device data (GenerateReflectSequence)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "deviceDataKey": "uploads/device-data/3f2a9c0d4b5e6f708192a3b4c5d6e7f8",
+                    "securityLevel": "4",
+                }
+            ]
+        }
+    )
 
     device_data_key: KeyField | None = Field(
         None, description="Key of a device-data upload to this deployment."
@@ -179,6 +221,19 @@ class SequenceRequest(ApiRequest):
 class LivenessComparisonRequest(ApiRequest):
     """POST /liveness-comparisons: is the SDK's live data a live person, and is it the person in the image?"""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "liveDataKey": "uploads/live-data/0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                    "imageKey": "uploads/compare-image/9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+                    "reference": "signup-42",
+                    "metadata": {"userId": "u-1234"},
+                }
+            ]
+        }
+    )
+
     live_data_key: KeyField | None = Field(None, description="Key of a live-data upload to this deployment.")
     live_data_url: UrlField | None = Field(
         None, description="Or: COS URL of the live data in this deployment's region (with liveDataMd5)."
@@ -191,6 +246,8 @@ class LivenessComparisonRequest(ApiRequest):
         None, description="Or: COS URL of the image in this deployment's region (with imageMd5)."
     )
     image_md5: Md5Hex | None = Field(None, description="MD5 of the image at imageUrl, 32 hex characters.")
+    reference: ReferenceField = None
+    metadata: MetadataField = None
 
     @property
     def live_data(self) -> ResourceRef:
@@ -224,12 +281,35 @@ def _without_query(url: str | None) -> str | None:
 class VerificationRequest(ApiRequest):
     """POST /verifications: a web (H5) verification for one user."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "compareImageKey": "uploads/compare-image/9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+                    "returnUrl": "https://app.example.com/verified",
+                    "reference": "order-1",
+                    "metadata": {"userId": "u-1234"},
+                }
+            ]
+        }
+    )
+
     compare_image_key: KeyField | None = Field(
         None,
         description=(
-            "Key of a compare-image upload to compare the face with. Required by the legacy flavor; "
-            "without it the live flavor runs FaceID's own flow (e.g. with an ID document)."
+            "Key of a compare-image upload to compare the face with. A compare image is required by the "
+            "legacy flavor; without one the live flavor runs FaceID's own flow (e.g. with an ID document)."
         ),
+    )
+    compare_image_url: UrlField | None = Field(
+        None,
+        description=(
+            "Or: COS URL of the compare image in this deployment's region (with compareImageMd5), e.g. the "
+            "resourceUrl of a POST /uploads with via=faceid."
+        ),
+    )
+    compare_image_md5: Md5Hex | None = Field(
+        None, description="MD5 of the image at compareImageUrl, 32 hex characters."
     )
     return_url: str = Field(
         min_length=1,
@@ -241,20 +321,35 @@ class VerificationRequest(ApiRequest):
             "Read the result with GET /verifications/{bizToken}."
         ),
     )
-    reference: str | None = Field(
-        None,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="Your own reference (letters, digits, . _ : -; at most 64), returned as is.",
-    )
+    reference: ReferenceField = None
     extra: str | None = Field(
         None,
         max_length=1000,
-        description="Passed through FaceID as Extra (live flavor only; at most 1000 characters).",
+        description=(
+            "Passed through FaceID as Extra and returned on reads "
+            "(live flavor only; at most 1000 characters)."
+        ),
     )
+    metadata: MetadataField = None
+
+    @property
+    def compare_image(self) -> ResourceRef | None:
+        """None when the request names no compare image at all."""
+        if (
+            self.compare_image_key is None
+            and self.compare_image_url is None
+            and self.compare_image_md5 is None
+        ):
+            return None
+        return ResourceRef(
+            "compareImage",
+            Purpose.COMPARE_IMAGE,
+            self.compare_image_key,
+            self.compare_image_url,
+            self.compare_image_md5,
+        )
 
     @model_validator(mode="after")
-    def _compare_image_is_ours(self) -> "VerificationRequest":
-        if self.compare_image_key is not None:
-            validate_client_key(self.compare_image_key, Purpose.COMPARE_IMAGE, field="compareImageKey")
+    def _one_compare_image(self) -> "VerificationRequest":
+        _ = self.compare_image
         return self

@@ -2,15 +2,15 @@
 response half of the OpenAPI document."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from faceid_relay.models.rules import BizToken, Md5Hex
+from faceid_relay.models.rules import BizToken, ComparisonId, Md5Hex, Metadata
 
 if TYPE_CHECKING:
-    from faceid_relay.models.records import FinalRecord, SessionRecord
+    from faceid_relay.models.records import ComparisonRecord, FinalRecord, SessionRecord
 
 VerificationStatus = Literal["pending", "passed", "failed", "expired"]
 
@@ -21,8 +21,26 @@ class ApiResponse(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
 
 
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    """A model's examples: in its JSON schema, and the example of each route that answers with it."""
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+_EXPIRES = "2026-11-30T10:15:00Z"
+_LINK = {
+    "url": "https://relay-1250000000.cos.ap-singapore.myqcloud.com/results/cmp-5f0c/best-frame.jpg?sign=...",
+    "md5": "0cc175b9c0f1b6a831c399e269772661",
+    "size": 48213,
+    "expiresAt": _EXPIRES,
+}
+
+
 class ErrorBody(ApiResponse):
     """Every error answer: a catalogue code, what to do next, and the request field at fault if any."""
+
+    model_config = _examples(
+        {"code": "InvalidRequest", "message": "returnUrl is required.", "field": "returnUrl"}
+    )
 
     code: str = Field(description="The error's code in the catalogue (shared/faceid_relay/errors.py).")
     message: str = Field(description="What went wrong and what to do next.")
@@ -51,6 +69,21 @@ class StoredMediaLink(ApiResponse):
 class BucketUpload(ApiResponse):
     """Upload to this deployment's bucket: PUT the bytes to uploadUrl with `headers`, then pass `key`."""
 
+    model_config = _examples(
+        {
+            "key": "uploads/compare-image/9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            "uploadUrl": "https://relay-1250000000.cos.ap-singapore.myqcloud.com/uploads/compare-image/"
+            "9f8e7d6c5b4a39281706f5e4d3c2b1a0?sign=...",
+            "method": "PUT",
+            "headers": {
+                "Content-Type": "image/jpeg",
+                "x-cos-forbid-overwrite": "true",
+                "Content-MD5": "nhB9nTcrtoJr2B01NUGR1g==",
+            },
+            "expiresAt": _EXPIRES,
+        }
+    )
+
     key: str = Field(description="The upload's key; pass it to the next call (e.g. as deviceDataKey).")
     upload_url: str = Field(description="Presigned PUT URL; do not log or share it.")
     method: Literal["PUT"] = Field("PUT", description="HTTP method to use with uploadUrl.")
@@ -66,6 +99,18 @@ class BucketUpload(ApiResponse):
 class FaceIdUpload(ApiResponse):
     """Upload to FaceID's own temporary bucket (CreateUploadUrl): kept 2 h; no MD5 is recorded for it."""
 
+    model_config = _examples(
+        {
+            "uploadUrl": "https://faceid-resource-singapore-1254418846.cos.ap-singapore.myqcloud.com/faceid/"
+            "ApplyWebVerificationToken/6c1a?sign=...",
+            "resourceUrl": "https://faceid-resource-singapore-1254418846.cos.ap-singapore.myqcloud.com/faceid/"
+            "ApplyWebVerificationToken/6c1a?sign=...",
+            "method": "PUT",
+            "expiresAt": _EXPIRES,
+            "next": "PUT the bytes to uploadUrl within 2 hours, ...",
+        }
+    )
+
     upload_url: str = Field(description="FaceID's presigned PUT URL; do not log or share it.")
     resource_url: str = Field(
         description="The URL to pass on (e.g. as imageUrl) together with the MD5 you computed."
@@ -78,6 +123,16 @@ class FaceIdUpload(ApiResponse):
 class SequenceResponse(ApiResponse):
     """The light sequence for the app SDK, checked against FaceID's MD5 and kept in our bucket."""
 
+    model_config = _examples(
+        {
+            "reflectSequenceUrl": "https://relay-1250000000.cos.ap-singapore.myqcloud.com/results/"
+            "sequence-1f2e/sequence.bin?sign=...",
+            "reflectSequenceMd5": "92eb5ffee6ae2fec3ad71c777531578f",
+            "expiresAt": _EXPIRES,
+            "requestId": "6f3c1a52-0b7e-4d8e-9a51-2c7e4b9d0f13",
+        }
+    )
+
     reflect_sequence_url: str = Field(
         description="Presigned GET URL of the light sequence; hand it to the SDK."
     )
@@ -86,9 +141,29 @@ class SequenceResponse(ApiResponse):
     request_id: str = Field(description="FaceID's RequestId, for support.")
 
 
-class LivenessComparisonResponse(ApiResponse):
-    """FaceID's liveness and comparison verdict (DetectReflectLivenessAndCompare)."""
+class LivenessComparison(ApiResponse):
+    """A liveness comparison (DetectReflectLivenessAndCompare), stored once: POST answers it, GET reads it."""
 
+    model_config = _examples(
+        {
+            "id": "cmp-5f0c3e9b2a7d4c1e8b6a9d0f1e2c3b4a",
+            "reference": "signup-42",
+            "metadata": {"userId": "u-1234"},
+            "result": "Success",
+            "description": "Success",
+            "similarity": 87.5,
+            "passed": True,
+            "bestFrame": _LINK,
+            "requestId": "6f3c1a52-0b7e-4d8e-9a51-2c7e4b9d0f13",
+            "createdAt": "2026-11-30T10:00:00Z",
+        }
+    )
+
+    id: ComparisonId = Field(
+        description="The comparison's id: read it again with GET /liveness-comparisons/{id}."
+    )
+    reference: str | None = Field(description="Your reference, as given.")
+    metadata: Metadata | None = Field(description="Your metadata, as given.")
     result: str = Field(
         description="FaceID's result code: Success, or the FailedOperation code saying why not."
     )
@@ -99,14 +174,40 @@ class LivenessComparisonResponse(ApiResponse):
     passed: bool = Field(
         description="True when result is Success and similarity reaches this deployment's threshold."
     )
-    best_frame: StoredMedia | None = Field(
-        description="The best frame, copied into this deployment's bucket."
+    best_frame: StoredMediaLink | None = Field(
+        description="The best frame, copied into this deployment's bucket, as a short-lived link."
     )
     request_id: str = Field(description="FaceID's RequestId, for support.")
+    created_at: datetime = Field(description="When the comparison was made (UTC).")
+
+    @classmethod
+    def from_record(
+        cls, record: "ComparisonRecord", best_frame: StoredMediaLink | None
+    ) -> "LivenessComparison":
+        return cls(
+            id=record.id,
+            reference=record.reference,
+            metadata=record.metadata,
+            result=record.result,
+            description=record.description,
+            similarity=record.similarity,
+            passed=record.passed,
+            best_frame=best_frame,
+            request_id=record.request_id,
+            created_at=record.created_at,
+        )
 
 
 class VerificationResponse(ApiResponse):
     """A web verification, issued: send the user's browser to verificationUrl."""
+
+    model_config = _examples(
+        {
+            "bizToken": "81EEF678-28EE-4759-A82E-6CBBBE6BC442",
+            "verificationUrl": "https://faceid.tencentcloudapi.com/verify?token=81EEF678-28EE-4759-A82E-...",
+            "expiresAt": "2026-11-30T10:10:00Z",
+        }
+    )
 
     biz_token: BizToken = Field(
         description="FaceID's BizToken; read the result with GET /verifications/{bizToken}."
@@ -131,11 +232,40 @@ class Attempt(ApiResponse):
 class VerificationResult(ApiResponse):
     """The stored truth of a web verification: the redirect to returnUrl is only for the user's eyes."""
 
+    model_config = _examples(
+        {
+            "bizToken": "81EEF678-28EE-4759-A82E-6CBBBE6BC442",
+            "status": "passed",
+            "reference": "order-1",
+            "metadata": {"userId": "u-1234"},
+            "extra": None,
+            "errorCode": 0,
+            "errorMessage": "Success",
+            "similarity": 91.2,
+            "attempts": [
+                {
+                    "errorCode": 0,
+                    "errorMessage": "Success",
+                    "livenessErrorCode": 0,
+                    "compareErrorCode": 0,
+                    "similarity": 91.2,
+                    "at": "2026-11-30T10:02:11Z",
+                }
+            ],
+            "media": {"bestFrame": _LINK},
+            "requestId": "0d9a2b7e-51c4-4f0e-8a3b-6e2d1c9f7a40",
+            "createdAt": "2026-11-30T10:00:00Z",
+            "finalizedAt": "2026-11-30T10:02:15Z",
+        }
+    )
+
     biz_token: BizToken = Field(description="FaceID's BizToken.")
     status: VerificationStatus = Field(
         description="pending until the user finishes; then passed, failed, or expired (not finished in time)."
     )
     reference: str | None = Field(description="Your reference, as given when the verification was issued.")
+    metadata: Metadata | None = Field(description="Your metadata, as given when the verification was issued.")
+    extra: str | None = Field(description="Extra as FaceID returns it (live flavor; as given at issuance).")
     error_code: int | None = Field(description="FaceID's final code (0 = passed); null while pending.")
     error_message: str | None = Field(description="FaceID's message for errorCode.")
     similarity: float | None = Field(description="Similarity 0-100 of the last attempt.")
@@ -143,39 +273,41 @@ class VerificationResult(ApiResponse):
     media: dict[str, StoredMediaLink] = Field(
         description="Stored media of the last attempt by name (bestFrame, video), as short-lived links."
     )
+    request_id: str | None = Field(
+        description="FaceID's RequestId of the call that read the final result (for support); "
+        "null while pending."
+    )
     created_at: datetime = Field(description="When the verification was issued (UTC).")
     finalized_at: datetime | None = Field(description="When the result was stored (UTC); null while pending.")
 
     @classmethod
     def pending(cls, session: "SessionRecord") -> "VerificationResult":
         """Issued, and the user has not finished yet."""
-        return cls(
-            biz_token=session.biz_token,
-            status="pending",
-            reference=session.reference,
-            error_code=None,
-            error_message=None,
-            similarity=None,
-            attempts=[],
-            media={},
-            created_at=session.created_at,
-            finalized_at=None,
-        )
+        return cls._of(session, status="pending", attempts=[], media={})
 
     @classmethod
     def from_final(
         cls, session: "SessionRecord", final: "FinalRecord", media: dict[str, StoredMediaLink]
     ) -> "VerificationResult":
         """The stored outcome, its media as the links given."""
+        outcome = {name: value for name, value in final if name in _FINAL_OUTCOME}
+        if final.extra is not None:
+            outcome["extra"] = final.extra
+        return cls._of(session, **outcome, media=media)
+
+    @classmethod
+    def _of(cls, session: "SessionRecord", **outcome: Any) -> "VerificationResult":
+        unset = dict.fromkeys(("error_code", "error_message", "similarity", "request_id", "finalized_at"))
         return cls(
             biz_token=session.biz_token,
-            status=final.status,
             reference=session.reference,
-            error_code=final.error_code,
-            error_message=final.error_message,
-            similarity=final.similarity,
-            attempts=final.attempts,
-            media=media,
+            metadata=session.metadata,
             created_at=session.created_at,
-            finalized_at=final.finalized_at,
+            **unset | {"extra": session.extra} | outcome,
         )
+
+
+# What a final record tells about the outcome, beside its media (stored keys, handed out as links).
+_FINAL_OUTCOME = frozenset(
+    {"status", "error_code", "error_message", "similarity", "attempts", "request_id", "finalized_at"}
+)

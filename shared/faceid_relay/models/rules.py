@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Annotated, Literal, NamedTuple, get_args
 from urllib.parse import unquote
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError, Url
 
 from faceid_relay.compat import StrEnum
@@ -132,21 +132,6 @@ def content_md5_header(md5: str) -> str:
     return base64.b64encode(bytes.fromhex(md5_hex(md5))).decode("ascii")
 
 
-def hex_from_content_md5(content_md5: str) -> str:
-    """The hex MD5 FaceID wants, from a COS `Content-MD5` header value."""
-    if _MD5_HEX.fullmatch(content_md5):
-        raise InvalidRequest(
-            "This MD5 is already 32 hex characters; a Content-MD5 header is its base64 form "
-            "(24 characters ending in '=='). Use it as it is where hex is wanted."
-        )
-    if not _is_content_md5(content_md5):
-        raise InvalidRequest(
-            "A Content-MD5 value is the base64 of the 16 MD5 bytes (24 characters ending in '=='). "
-            "Send base64.b64encode(hashlib.md5(data).digest())."
-        )
-    return base64.b64decode(content_md5 + "=" * (-len(content_md5) % 4)).hex()
-
-
 Md5Hex = Annotated[
     str,
     _field_type(md5_hex),
@@ -195,65 +180,90 @@ def parse_cos_url(url: str, *, region: Region, appid: str | None = None, field: 
     Parsed the way a browser (WHATWG) parses it, and the raw text must say the same thing: anything a browser,
     COS and FaceID could read differently (userinfo, backslashes, dot segments, odd ports, trailing dots,
     encodings) is refused rather than normalised. `appid`, when given, must own the bucket."""
+    try:
+        host, rest, parsed = _cos_authority(url)
+        bucket = _cos_bucket(host, region, appid)
+        key = _cos_key(url, rest, parsed)
+    except _RefusedUrlError as refused:
+        raise InvalidResourceUrl(f"{refused} {InvalidResourceUrl.message}", field=field) from None
+    return CosLocation(bucket=bucket, region=region, key=key)
 
-    def refuse(reason: str) -> InvalidResourceUrl:
-        return InvalidResourceUrl(f"{reason} {InvalidResourceUrl.message}", field=field)
 
+class _RefusedUrlError(ValueError):
+    """Why a resource URL is refused (the first sentence of InvalidResourceUrl's message)."""
+
+
+def _cos_authority(url: str) -> tuple[re.Match[str], str, Url]:
+    """The COS host (as matched), what follows the authority, and the browser's parse of the whole URL."""
     if len(url) > MAX_COS_URL_LENGTH:
-        raise refuse(f"The URL is longer than {MAX_COS_URL_LENGTH} characters.")
+        raise _RefusedUrlError(f"The URL is longer than {MAX_COS_URL_LENGTH} characters.")
     if _CONTROL.search(url) or " " in url:
-        raise refuse(
+        raise _RefusedUrlError(
             "The URL contains spaces or control characters (such as CR, LF or tab); percent-encode them."
         )
     if "\\" in url:
-        raise refuse("The URL contains a backslash, which browsers read as '/'.")
+        raise _RefusedUrlError("The URL contains a backslash, which browsers read as '/'.")
     if not url.startswith("https://"):
-        raise refuse("The URL must start with https://.")
+        raise _RefusedUrlError("The URL must start with https://.")
     after_scheme = url.removeprefix("https://")
     authority = re.split(r"[/?#]", after_scheme, maxsplit=1)[0]
-    rest = after_scheme[len(authority) :]
     if "@" in authority:
-        raise refuse("The URL must not contain a user name or password (user@host).")
+        raise _RefusedUrlError("The URL must not contain a user name or password (user@host).")
     host, colon, port = authority.partition(":")
     if colon and port != "443":
-        raise refuse("The URL must use the default https port (443).")
+        raise _RefusedUrlError("The URL must use the default https port (443).")
     if host.endswith("."):
-        raise refuse("The URL's host ends with a dot; write it without.")
+        raise _RefusedUrlError("The URL's host ends with a dot; write it without.")
     match = _COS_HOST.fullmatch(host)
     if match is None:
-        raise refuse("The URL's host is not a COS bucket host (<bucket>.cos.<region>.myqcloud.com).")
+        raise _RefusedUrlError(
+            "The URL's host is not a COS bucket host (<bucket>.cos.<region>.myqcloud.com)."
+        )
     try:
         parsed = Url(url)
     except ValueError:
-        raise refuse("The URL cannot be parsed.") from None
+        raise _RefusedUrlError("The URL cannot be parsed.") from None
     if parsed.host != host or parsed.username or parsed.password:
-        raise refuse("The URL's host must be written in lower-case ASCII, without encodings.")
+        raise _RefusedUrlError("The URL's host must be written in lower-case ASCII, without encodings.")
+    return match, after_scheme[len(authority) :], parsed
+
+
+def _cos_bucket(host: re.Match[str], region: Region, appid: str | None) -> str:
     try:
-        _, bucket_appid = split_bucket(match["bucket"])
+        _, bucket_appid = split_bucket(host["bucket"])
     except ValueError as error:
-        raise refuse(f"The bucket {error}.") from None
-    if match["region"] != region:
-        raise refuse(
-            f"The bucket is in {match['region']}, but this deployment calls FaceID in {region}, "
+        raise _RefusedUrlError(f"The bucket {error}.") from None
+    if host["region"] != region:
+        raise _RefusedUrlError(
+            f"The bucket is in {host['region']}, but this deployment calls FaceID in {region}, "
             "and FaceID only downloads from buckets in its own region."
         )
     if appid is not None and bucket_appid != appid:
-        raise refuse("The bucket does not belong to this deployment's account (APPID).")
+        raise _RefusedUrlError("The bucket does not belong to this deployment's account (APPID).")
+    return host["bucket"]
+
+
+def _cos_key(url: str, rest: str, parsed: Url) -> str:
+    """The object key, decoded, exactly as a browser would request it."""
     if "#" in url:
-        raise refuse("The URL has a fragment ('#'); percent-encode '#' in keys as %23.")
+        raise _RefusedUrlError("The URL has a fragment ('#'); percent-encode '#' in keys as %23.")
     raw_path = rest.partition("?")[0] if rest.startswith("/") else ""
     key = _decoded_key(raw_path)
     if key is None:
-        raise refuse("The key is not valid UTF-8 once percent-decoded.")
+        raise _RefusedUrlError("The key is not valid UTF-8 once percent-decoded.")
     if key != _decoded_key(parsed.path or ""):
-        raise refuse("The path has dot segments ('.', '..' or their %2e forms) that browsers resolve away.")
+        raise _RefusedUrlError(
+            "The path has dot segments ('.', '..' or their %2e forms) that browsers resolve away."
+        )
     if not key:
-        raise refuse("The URL names no object (empty key).")
+        raise _RefusedUrlError("The URL names no object (empty key).")
     if _CONTROL.search(key) or key.startswith("/") or ".." in key.split("/") or "." in key.split("/"):
-        raise refuse("The key contains control characters, or '.'/'..' segments, or starts with '/'.")
+        raise _RefusedUrlError(
+            "The key contains control characters, or '.'/'..' segments, or starts with '/'."
+        )
     if len(key.encode()) > MAX_COS_KEY_BYTES:
-        raise refuse(f"The key is longer than COS allows ({MAX_COS_KEY_BYTES} bytes).")
-    return CosLocation(bucket=match["bucket"], region=region, key=key)
+        raise _RefusedUrlError(f"The key is longer than COS allows ({MAX_COS_KEY_BYTES} bytes).")
+    return key
 
 
 def _decoded_key(path: str) -> str | None:
@@ -523,4 +533,50 @@ BizToken = Annotated[
             "examples": ["81EEF678-28EE-4759-A82E-6CBBBE6BC442"],
         }
     ),
+]
+
+
+# --- Liveness comparisons -----------------------------------------------------------------------------------
+
+_COMPARISON_ID = re.compile(r"cmp-[0-9a-f]{32}")
+COMPARISON_ID_EXAMPLE = "cmp-5f0c3e9b2a7d4c1e8b6a9d0f1e2c3b4a"
+
+
+def new_comparison_id() -> str:
+    """A liveness comparison's id, chosen by the server (never a client's)."""
+    return f"cmp-{uuid.uuid4().hex}"
+
+
+def validate_comparison_id(value: str, *, field: str = "id") -> str:
+    if _COMPARISON_ID.fullmatch(value):
+        return value
+    raise InvalidRequest(
+        f"This is not a liveness comparison id (expected e.g. {COMPARISON_ID_EXAMPLE}). "
+        "Pass the id exactly as POST /liveness-comparisons returned it.",
+        field=field,
+    )
+
+
+ComparisonId = Annotated[
+    str,
+    _field_type(validate_comparison_id),
+    WithJsonSchema({"type": "string", "pattern": "^cmp-[0-9a-f]{32}$", "examples": [COMPARISON_ID_EXAMPLE]}),
+]
+
+# --- The app's own data, kept with a verification or comparison ------------------------------------------
+
+# Stripe-like bounds (Stripe: 50 keys, 40-character keys, 500-character values), tighter on the key count
+# because the map is stored in every record and sent in every webhook.
+MAX_METADATA_KEYS = 20
+MAX_METADATA_KEY_LENGTH = 40
+MAX_METADATA_VALUE_LENGTH = 500
+
+Metadata = Annotated[
+    dict[
+        Annotated[
+            str, Field(min_length=1, max_length=MAX_METADATA_KEY_LENGTH, pattern=r"^[A-Za-z0-9_.:-]+$")
+        ],
+        Annotated[str, Field(max_length=MAX_METADATA_VALUE_LENGTH)],
+    ],
+    Field(max_length=MAX_METADATA_KEYS),
 ]

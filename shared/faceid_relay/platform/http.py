@@ -142,17 +142,8 @@ def _from_v1(event: Mapping[str, Any], request_id: str) -> dict[str, Any]:
     headers = _lower_case_headers(event.get("multiValueHeaders") or event.get("headers"))
     query = _query_values(event.get("multiValueQueryStringParameters") or event.get("queryStringParameters"))
     identity = context.get("identity")
-    return _v2_event(
-        method=event["httpMethod"],
-        path=event["path"],
-        stage=context.get("stage") or DEFAULT_STAGE,
-        headers=headers,
-        query=query,
-        body=_require_text_body(event),
-        is_base64=event.get("isBase64Encoded") is True,
-        request_id=context.get("requestId") or request_id,
-        source_ip=(identity.get("sourceIp") if isinstance(identity, Mapping) else None) or "",
-    )
+    source_ip = (identity.get("sourceIp") if isinstance(identity, Mapping) else None) or ""
+    return _from_proxy(event, context, headers, query, request_id, source_ip)
 
 
 def _from_scf(event: Mapping[str, Any], request_id: str) -> dict[str, Any]:
@@ -162,6 +153,22 @@ def _from_scf(event: Mapping[str, Any], request_id: str) -> dict[str, Any]:
     # declared in the API's configuration (reference §4.3, UNCONFIRMED); Function URLs send only the former.
     raw_query = event.get("queryString")
     query = _query_values(raw_query if raw_query is not None else event.get("queryStringParameters"))
+    # Function URLs put the client address in a header (reference §4.4).
+    source_ip = context.get("sourceIp") or headers.get("x-scf-remote-addr", "")
+    return _from_proxy(event, context, headers, query, request_id, source_ip)
+
+
+def _from_proxy(
+    event: Mapping[str, Any],
+    context: Mapping[str, Any],
+    headers: dict[str, str],
+    query: dict[str, list[str]],
+    request_id: str,
+    source_ip: str,
+) -> dict[str, Any]:
+    """The v2 event of a proxy-shaped event (Lambda REST v1, SCF): method, path, stage and body where both
+    put them. SCF API Gateway sets isBase64Encoded only when its Base64 feature fired (cloud.tencent.com
+    1340/51799) and Function URLs never send it: absent means the body is text."""
     return _v2_event(
         method=event["httpMethod"],
         path=event["path"],
@@ -169,12 +176,9 @@ def _from_scf(event: Mapping[str, Any], request_id: str) -> dict[str, Any]:
         headers=headers,
         query=query,
         body=_require_text_body(event),
-        # API Gateway sets isBase64Encoded only when its Base64 feature fired (cloud.tencent.com 1340/51799);
-        # Function URLs never send it. Absent means the body is text.
         is_base64=event.get("isBase64Encoded") is True,
         request_id=context.get("requestId") or request_id,
-        # Function URLs put the client address in a header (reference §4.4).
-        source_ip=context.get("sourceIp") or headers.get("x-scf-remote-addr", ""),
+        source_ip=source_ip,
     )
 
 

@@ -37,6 +37,7 @@ def test_default_retention():
         "idempotency/": 1,
         "results/": 30,
         "verifications/": 31,
+        "comparisons/": 31,
         "result-checks/": 1,
     }
     aborts = [rule for rule in configuration["Rule"] if "AbortIncompleteMultipartUpload" in rule]

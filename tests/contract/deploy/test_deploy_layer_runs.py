@@ -14,6 +14,7 @@ import pytest
 from qcloud_cos import CosConfig, CosS3Client
 
 from deploy.package import build
+from faceid_relay.models.records import upload_expectation_key
 from localcloud import accounts
 from localcloud.stack import Stack, StackOptions
 
@@ -26,6 +27,7 @@ SAMPLE_UPLOADS = {
     "uploads/device-data/3f2b8c1e9a7d4e6f8b0c1d2e3f4a5b6c": b"\x00\x01device-data" * 64,
     "uploads/live-data/7a1c2e4b6d8f4a0c9e1b3d5f7a9c0e2b": b"\x00\x02live-data" * 64,
 }
+NOW = "2026-11-30T00:00:00Z"
 INVOKE = """
 import importlib.util, json, sys
 function_dir, event_path, out_path = sys.argv[1:]
@@ -69,7 +71,15 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         )
     )
     for key, data in SAMPLE_UPLOADS.items():
-        client.put_object(Bucket=stack.bucket, Key=key, Body=data)
+        content_type = (
+            "image/jpeg" if key.startswith("uploads/compare-image/") else "application/octet-stream"
+        )
+        # What POST /uploads would have promised for the key: hashing refuses an object without it.
+        promise = {"key": key, "size": len(data), "md5": None, "contentType": content_type, "createdAt": NOW}
+        client.put_object(
+            Bucket=stack.bucket, Key=upload_expectation_key(key), Body=json.dumps(promise).encode()
+        )
+        client.put_object(Bucket=stack.bucket, Key=key, Body=data, ContentType=content_type)
     yield stack
     stack.stop()
 
@@ -89,7 +99,7 @@ def run_from_layer(
             str(event_path),
             str(out_path),
         ],
-        env={"PYTHONPATH": str(layer), **cloud.function_env()},
+        env={"PYTHONPATH": str(layer), **cloud.function_env(function)},  # its own key and CAM policy
         capture_output=True,
         text=True,
         check=False,
