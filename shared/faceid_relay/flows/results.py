@@ -3,6 +3,7 @@ at the callback or at the first read, then read from the bucket; the browser goe
 fixed at issuance."""
 
 import time
+import uuid
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
@@ -147,8 +148,14 @@ def _claim_result_check(biz_token: str, settings: Settings, storage: Bucket) -> 
         biz_token=biz_token,
         window_start=datetime.fromtimestamp(window * interval, timezone.utc),
         checked_at=datetime.fromtimestamp(now, timezone.utc),
+        claim_id=uuid.uuid4().hex,
     )
-    if storage.create_json(result_check_key(biz_token, window), record.model_dump(mode="json")):
+    key = result_check_key(biz_token, window)
+    if storage.create_json(key, record.model_dump(mode="json")):
+        return True
+    # The SDK retries a write whose answer it lost, and the retry meets our own marker (409): still ours.
+    stored = storage.read_json(key)
+    if stored is not None and ResultCheckRecord.model_validate(stored).claim_id == record.claim_id:
         return True
     metrics.add_metric(name="ResultChecksSkipped", unit=MetricUnit.Count, value=1)
     return False

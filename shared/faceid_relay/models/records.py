@@ -140,6 +140,7 @@ class ResultCheckRecord(StoredRecord):
     biz_token: BizToken = Field(description="FaceID's BizToken.")
     window_start: datetime = Field(description="When the window began (UTC).")
     checked_at: datetime = Field(description="When FaceID was asked (UTC).")
+    claim_id: str = Field(description="Random id of the request that wrote it (tells its own write apart).")
 
 
 class IdempotencyRecord(StoredRecord):
