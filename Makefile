@@ -17,7 +17,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV := checkov==3.3.30
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
 
-.PHONY: install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check cfn-lint-current scan bench openapi clean
+.PHONY: install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check cfn-lint-current scan bench openapi shell-tools clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ $(CHECKOV_STAMP):
 browser:
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-install: $(STAMP) $(DEPLOY_STAMP) browser
+## shell-tools: curl and jq, which the README's walk-through uses (tests/integration/test_readme.py runs it)
+shell-tools:
+	command -v curl >/dev/null && command -v jq >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl jq; }
+
+install: $(STAMP) $(DEPLOY_STAMP) browser shell-tools
 
 ## localcloud: the COS and FaceID emulators, printing their endpoints (`python -m localcloud --help`)
 localcloud: $(STAMP)
@@ -59,7 +63,7 @@ unit: $(STAMP)
 contract: $(STAMP) $(DEPLOY_STAMP)
 	$(BIN)/pytest tests/contract
 
-integration: $(STAMP)
+integration: $(STAMP) shell-tools
 	$(BIN)/pytest tests/integration
 
 e2e: $(STAMP) browser

@@ -7,6 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
+from faceid_relay.models.rules import parse_origin
 from localcloud import accounts
 from localcloud.gateway import EventShape
 from localcloud.stack import Stack, StackOptions
@@ -25,6 +26,33 @@ def parse_args(argv: list[str]) -> StackOptions:
     parser.add_argument(
         "--with-functions", action="store_true", help="also serve the functions and the demo (gateway)"
     )
+    parser.add_argument(
+        "--webhook-url",
+        help="where the functions send webhooks (default: the local receiver at <gateway>/_webhooks, "
+        "whose log lines show each delivery and signature check)",
+    )
+    parser.add_argument(
+        "--sweep-every",
+        type=float,
+        default=60,
+        help="seconds between sweeper runs, as the SCF timer trigger / SAM Schedule would (0: never)",
+    )
+    parser.add_argument(
+        "--allow-return-origin",
+        action="append",
+        default=[],
+        type=_origin,
+        metavar="ORIGIN",
+        help="an origin verifications may return to, e.g. http://localhost:3000 (repeatable)",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        type=_origin,
+        metavar="ORIGIN",
+        help="an origin whose pages may call the API and upload to the bucket (repeatable)",
+    )
     args = parser.parse_args(argv)
     return StackOptions(
         region=args.region,
@@ -36,7 +64,19 @@ def parse_args(argv: list[str]) -> StackOptions:
         gateway_port=args.gateway_port,
         notification_deliveries=args.deliveries,
         with_gateway=args.with_functions,
+        webhook_url=args.webhook_url,
+        sweep_every=args.sweep_every,
+        return_origins=tuple(args.allow_return_origin),
+        cors_origins=tuple(args.cors_origin),
     )
+
+
+def _origin(value: str) -> str:
+    """scheme://host[:port] as the relay's settings accept it (https, or http on loopback)."""
+    try:
+        return parse_origin(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv: list[str]) -> None:

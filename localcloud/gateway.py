@@ -51,9 +51,12 @@ ROUTES: tuple[FunctionRoute, ...] = (
     FunctionRoute("GET", "/liveness-comparisons/{id}", "liveness_compare"),
     FunctionRoute("POST", "/verifications", "token_issuance"),
     FunctionRoute("GET", "/verifications/{bizToken}", "result_read"),
+    FunctionRoute("POST", "/verifications/{bizToken}/cancel", "verification_lifecycle"),
+    FunctionRoute("POST", "/verifications/{bizToken}/redact", "verification_lifecycle"),
+    FunctionRoute("POST", "/liveness-comparisons/{id}/redact", "verification_lifecycle"),
     FunctionRoute("GET", "/callback", "redirect_callback"),
 )
-EVENT_FUNCTIONS: tuple[str, ...] = ("hash_on_upload",)
+EVENT_FUNCTIONS: tuple[str, ...] = ("hash_on_upload", "lifecycle_sweeper")
 
 
 def load_function(function: str, environ: Mapping[str, str] | None = None) -> ModuleType:

@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from qcloud_cos import CosConfig, CosS3Client
+from starlette.responses import FileResponse
+from starlette.routing import Route
 
 from deploy.bucket import lifecycle
 from localcloud import accounts
@@ -18,9 +20,12 @@ from localcloud.faceid import FaceIdEmulatorConfig
 from localcloud.faceid import create_app as create_faceid_app
 from localcloud.gateway import EVENT_FUNCTIONS, ROUTES, EventShape, load_handler
 from localcloud.gateway import create_app as create_gateway_app
+from localcloud.scheduler import Scheduler
 from localcloud.server import BackgroundServer, free_port
+from localcloud.webhooks import RECEIVER_PATH, WEBHOOK_SECRET, WebhookReceiver
 
 APP_TOKEN = "local-dev-app-token-000000000000000000"
+API_DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 FACEID_RESOURCE_APPID = "1254418846"
 
 
@@ -41,6 +46,14 @@ class StackOptions:
     notification_deliveries: int = 1
     credentials: accounts.KeyPair = accounts.TEMPORARY
     with_gateway: bool = True
+    # None: the local receiver on the gateway (/_webhooks); else where the functions send webhooks.
+    webhook_url: str | None = None
+    # How often the scheduler runs the sweeper (seconds, as SCF's timer trigger would); 0: never.
+    sweep_every: float = 60
+    # The developer's own app (e.g. http://localhost:3000): where verifications may return to, and which
+    # origins may call the API and PUT to the bucket from a browser. The gateway's own origin always may.
+    return_origins: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -57,9 +70,12 @@ class Stack:
         self.faceid_url = f"http://127.0.0.1:{self.faceid_port}"
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
         self.bucket = accounts.app_bucket(options.region)
+        self.webhook_url = options.webhook_url or f"{self.gateway_url}{RECEIVER_PATH}"
+        self.webhooks = WebhookReceiver()
         self.function_keys = accounts.function_keys(options.region)
         self.keys = [*accounts.KEYS, *self.function_keys.values()]
         self._servers: list[BackgroundServer] = []
+        self._scheduler: Scheduler | None = None
 
     def function_env(self, function: str | None = None) -> dict[str, str]:
         """The environment a deployment in this region would give a function: with its own role's key when
@@ -68,13 +84,15 @@ class Stack:
         env = {
             "RELAY_REGION": self.options.region,
             "RELAY_BUCKET": self.bucket,
-            "RELAY_ALLOWED_RETURN_ORIGINS": self.gateway_url,
+            "RELAY_ALLOWED_RETURN_ORIGINS": ",".join((self.gateway_url, *self.options.return_origins)),
             "RELAY_CALLBACK_URL": f"{self.gateway_url}/callback",
             "RELAY_API_FLAVOR": self.options.flavor,
             "RELAY_APP_TOKEN": APP_TOKEN,
             "RELAY_COS_ENDPOINT": self.cos_url,
             "RELAY_COS_PUBLIC_BASE_URL": self.cos_url,
             "RELAY_FACEID_ENDPOINT": self.faceid_url,
+            "RELAY_WEBHOOK_URL": self.webhook_url,
+            "RELAY_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "TENCENTCLOUD_SECRETID": creds.secret_id,
             "TENCENTCLOUD_SECRETKEY": creds.secret_key,
             "POWERTOOLS_SERVICE_NAME": "faceid-relay",
@@ -82,6 +100,8 @@ class Stack:
         }
         if creds.token:
             env["TENCENTCLOUD_SESSIONTOKEN"] = creds.token
+        if self.options.cors_origins:
+            env["RELAY_CORS_ORIGINS"] = ",".join(self.options.cors_origins)
         env.update(self.options.extra_env)
         return env
 
@@ -92,7 +112,7 @@ class Stack:
             region=region,
             cors=[
                 CorsRule(
-                    allowed_origins=[self.gateway_url],
+                    allowed_origins=[self.gateway_url, *self.options.cors_origins],
                     allowed_methods=["PUT", "GET", "HEAD"],
                     allowed_headers=[
                         "content-type",
@@ -140,10 +160,22 @@ class Stack:
             handlers = {name: load_handler(name, self.function_env(name)) for name in functions}
             from localcloud.demo import demo_routes
 
+            # The published API document beside the API, for tools such as Swagger UI (a deployment has none).
+            api_document = Route("/openapi.json", lambda _: FileResponse(API_DOCUMENT), methods=["GET"])
             gateway = create_gateway_app(
-                self.options.shape, handlers, demo_routes(self.gateway_url, APP_TOKEN)
+                self.options.shape,
+                handlers,
+                [
+                    *demo_routes(self.gateway_url, APP_TOKEN, self.webhooks),
+                    *self.webhooks.routes(),
+                    api_document,
+                ],
             )
             self._servers.append(BackgroundServer(gateway, self.gateway_port).start())
+            if self.options.sweep_every > 0:
+                self._scheduler = Scheduler(
+                    f"{self.gateway_url}/_invoke/lifecycle_sweeper", self.options.sweep_every
+                ).start()
         return self
 
     def _apply_bucket_rules(self) -> None:
@@ -164,10 +196,19 @@ class Stack:
     def endpoints(self) -> dict[str, Any]:
         endpoints: dict[str, Any] = {"cos": self.cos_url, "faceid": self.faceid_url, "bucket": self.bucket}
         if self.options.with_gateway:
-            endpoints.update(gateway=self.gateway_url, demo=f"{self.gateway_url}/demo/", app_token=APP_TOKEN)
+            endpoints.update(
+                gateway=self.gateway_url,
+                demo=f"{self.gateway_url}/demo/",
+                openapi=f"{self.gateway_url}/openapi.json",
+                app_token=APP_TOKEN,
+                webhook_url=self.webhook_url,
+                webhook_secret=WEBHOOK_SECRET,
+            )
         return endpoints
 
     def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.stop()
         for server in reversed(self._servers):
             server.stop()
         self._servers.clear()

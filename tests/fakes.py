@@ -1,5 +1,5 @@
-"""In-memory stand-ins for the two things the flows talk to (flows/ports.py: Bucket and FaceIdApi), for unit
-tests of the flows and for benchmarks that must time our code and never the network.
+"""In-memory stand-ins for what the flows talk to (flows/ports.py: Bucket, FaceIdApi, WebhookReceiver), for
+unit tests of the flows and for benchmarks that must time our code and never the network.
 
 FakeBucket keeps COS's create-once rule (a second create of a key answers False) and parses JSON per read,
 as the real read_json parses the bytes it downloads. FakeFaceId answers every action with a typed answer the
@@ -26,6 +26,7 @@ from faceid_relay.models.records import UploadRecord, upload_record_key
 from faceid_relay.models.rules import Action, ApiFlavor, sniff_content_kind
 from faceid_relay.settings import Settings
 from faceid_relay.storage import ObjectDigest, ObjectHead
+from faceid_relay.webhooks import DeliveryResult
 
 BUCKET = "faceid-relay-singapore-1250000000"
 BUCKET_URL = f"https://{BUCKET}.cos.ap-singapore.myqcloud.com"
@@ -58,7 +59,7 @@ class FakeBucket:
     keep_writes: bool = True
     deleted: list[str] = field(default_factory=list)
     # Writers that get in first: called with the key just before our create of it (a concurrent finisher).
-    competitors: dict[str, Callable[[], None]] = field(default_factory=dict)
+    competitors: dict[str, Callable[[], object]] = field(default_factory=dict)
     # Seconds the invocation has left (what a first-use hash may spend).
     remaining: float = 30.0
 
@@ -138,6 +139,28 @@ class FakeBucket:
     def delete(self, key: str) -> None:
         self.deleted.append(key)
         self.objects.pop(key, None)
+
+    def list_keys(self, prefix: str, *, after: str = "", limit: int = 1000) -> list[str]:
+        return sorted(key for key in self.objects if key.startswith(prefix) and key > after)[:limit]
+
+    def keys(self, prefix: str = "") -> list[str]:
+        return self.list_keys(prefix)
+
+
+@dataclass
+class FakeReceiver:
+    """The app's webhook URL: answers each delivery with the next of `answers` (the last one repeats) and
+    keeps every body it was sent."""
+
+    answers: list[DeliveryResult] = field(default_factory=lambda: [DeliveryResult(200, None)])
+    bodies: list[bytes] = field(default_factory=list)
+
+    def deliver(self, body: bytes) -> DeliveryResult:
+        self.bodies.append(body)
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for body in self.bodies]
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver
 from faceid_relay.flows.results import RESULT_ERRORS, finish_verification
 from faceid_relay.pages import prefers_html
 from faceid_relay.runtime import http_function
@@ -31,9 +31,10 @@ def verification_callback(
     token: Annotated[str, Query(max_length=64, description="The BizToken FaceID appends to RedirectURL.")],
     storage: Annotated[Bucket, Depends(fn.bucket)],
     faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+    webhooks: Annotated[WebhookReceiver | None, Depends(fn.webhook_receiver)],
 ) -> Response[str]:
     person = prefers_html(app.current_event.headers.get("accept"))
-    location = finish_verification(token, fn.settings, storage, faceid, redirect_failures=person)
+    location = finish_verification(token, fn.settings, storage, faceid, webhooks, redirect_failures=person)
     return Response(status_code=302, headers={"Location": location}, body="")
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver
 from faceid_relay.flows.results import RESULT_ERRORS, read_verification_result
 from faceid_relay.http_api import PATH_ERRORS
 from faceid_relay.models.responses import VerificationResult
@@ -26,8 +26,9 @@ def read_verification(
     ],
     storage: Annotated[Bucket, Depends(fn.bucket)],
     faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
+    webhooks: Annotated[WebhookReceiver | None, Depends(fn.webhook_receiver)],
 ) -> VerificationResult:
-    return read_verification_result(biz_token, fn.settings, storage, faceid)
+    return read_verification_result(biz_token, fn.settings, storage, faceid, webhooks)
 
 
 handler = fn.handler

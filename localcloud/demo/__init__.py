@@ -10,11 +10,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from localcloud.webhooks import WebhookReceiver
+
 PAGES = Path(__file__).resolve().parent / "pages"
 
 
-def demo_routes(gateway_url: str, app_token: str) -> list[BaseRoute]:
-    """Routes under /demo/. The backend remembers which BizToken belongs to which of its references."""
+def demo_routes(gateway_url: str, app_token: str, webhooks: WebhookReceiver) -> list[BaseRoute]:
+    """Routes under /demo/. The backend remembers which BizToken belongs to which of its references, and
+    shows the webhook events the local receiver got for it."""
     tokens_by_reference: dict[str, str] = {}
     auth = {"Authorization": f"Bearer {app_token}"}
 
@@ -55,6 +58,11 @@ def demo_routes(gateway_url: str, app_token: str) -> list[BaseRoute]:
             )
         return await relay("GET", f"/verifications/{token}")
 
+    async def read_webhooks(request: Request) -> Response:
+        token = tokens_by_reference.get(request.path_params["reference"])
+        events = [e for e in webhooks.events() if token is not None and e["data"]["bizToken"] == token]
+        return JSONResponse({"events": events})
+
     def page(name: str) -> Route:
         async def serve(_: Request) -> Response:
             return FileResponse(PAGES / name, media_type="text/html")
@@ -67,4 +75,5 @@ def demo_routes(gateway_url: str, app_token: str) -> list[BaseRoute]:
         Route("/demo/api/uploads", create_upload, methods=["POST"]),
         Route("/demo/api/verifications", start_verification, methods=["POST"]),
         Route("/demo/api/results/{reference}", read_result, methods=["GET"]),
+        Route("/demo/api/webhooks/{reference}", read_webhooks, methods=["GET"]),
     ]

@@ -123,6 +123,29 @@ class UploadNotReady(RelayError):
     default_retry_after = 1
 
 
+class VerificationFinished(RelayError):
+    code = "VerificationFinished"
+    status = 409
+    message = (
+        "The verification is already finished; only a pending verification can be canceled. "
+        "Read its result with GET /verifications/{bizToken}."
+    )
+
+    @classmethod
+    def named(cls, status: str) -> "VerificationFinished":
+        """The error naming the status the verification has."""
+        return cls(cls.message.replace("already finished", f"already {status}"))
+
+
+class VerificationPending(RelayError):
+    code = "VerificationPending"
+    status = 409
+    message = (
+        "The verification is still pending, and only a finished one can be redacted. "
+        "Cancel it first (POST /verifications/{bizToken}/cancel) or wait for its result."
+    )
+
+
 class ContentChanged(RelayError):
     # Seed FAQ "MD5 error": the bytes FaceID would download are not the bytes whose MD5 we hold.
     code = "ContentChanged"

@@ -1,5 +1,6 @@
 """What every HTTP function builds once per cold start: settings (failing fast on a bad configuration),
-the bucket, the validating resolver behind the app token, and FaceID bound to the invocation's time."""
+the bucket, the validating resolver behind the app token, FaceID bound to the invocation's time, and the
+app's webhook receiver when one is configured."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -12,20 +13,22 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from faceid_relay.errors import RelayError, Unauthorized
 from faceid_relay.faceid import FaceId
-from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver
 from faceid_relay.http_api import Handler, create_resolver, documented_responses, http_handler
 from faceid_relay.models.rules import Action
 from faceid_relay.observability import logger
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
+from faceid_relay.webhooks import WebhookEndpoint
 
 APP_TOKEN_SCHEME = "appToken"  # noqa: S105 - the OpenAPI scheme name, not a secret
 
 
 @dataclass(frozen=True)
 class HttpFunction:
-    """A function's parts. Routes take the bucket and FaceID as Powertools dependencies
-    (`Depends(fn.bucket)`, `Depends(fn.faceid_api)`), so `app.dependency_overrides` can swap them."""
+    """A function's parts. Routes take the bucket, FaceID and the webhook receiver as Powertools dependencies
+    (`Depends(fn.bucket)`, `Depends(fn.faceid_api)`, `Depends(fn.webhook_receiver)`), so
+    `app.dependency_overrides` can swap them."""
 
     settings: Settings
     storage: Storage
@@ -33,6 +36,7 @@ class HttpFunction:
     faceid: FaceId
     handler: Handler
     app_token: bool
+    webhooks: WebhookEndpoint | None
 
     def responses(
         self,
@@ -51,6 +55,9 @@ class HttpFunction:
 
     def faceid_api(self) -> FaceIdApi:
         return self.faceid
+
+    def webhook_receiver(self) -> WebhookReceiver | None:
+        return self.webhooks
 
 
 def http_function(
@@ -90,4 +97,12 @@ def http_function(
         FaceId(settings, remaining=remaining_seconds, backoff=rate_limit_backoff),
         handler,
         app_token,
+        webhook_endpoint(settings),
     )
+
+
+def webhook_endpoint(settings: Settings) -> WebhookEndpoint | None:
+    """Where this deployment's webhook events go; None without RELAY_WEBHOOK_URL (no webhooks)."""
+    if settings.webhook_url is None:
+        return None
+    return WebhookEndpoint(settings.webhook_url, settings.webhook_secrets)

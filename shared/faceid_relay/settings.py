@@ -6,7 +6,16 @@ import os
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import Url
 
 from faceid_relay.models.rules import (
@@ -23,6 +32,8 @@ from faceid_relay.models.rules import (
 
 DEFAULT_FACEID_ENDPOINT = "faceid.intl.tencentcloudapi.com"
 MIN_APP_TOKEN_LENGTH = 32
+MIN_WEBHOOK_SECRET_LENGTH = 32
+MAX_WEBHOOK_SECRETS = 2  # the new one and the old one, while receivers change over
 CALLBACK_PATH = "/callback"
 # The largest request (POST /verifications: a 2,048-character returnUrl, 1,000 characters of extra, each
 # possibly a 12-byte \uXXXX\uXXXX escape) stays under 16 KB.
@@ -151,6 +162,24 @@ class Settings(BaseModel):
             "with 400 InvalidRequest (limits in http_api.parse_json_body)."
         ),
     )
+    webhook_url: str | None = Field(
+        None,
+        alias="RELAY_WEBHOOK_URL",
+        description=(
+            "Where webhook events are POSTed (https; http only for 127.0.0.1, localhost or [::1]). "
+            "Unset: no webhooks."
+        ),
+    )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        alias="RELAY_WEBHOOK_SECRET",
+        description=(
+            "Key the FaceID-Relay-Signature header is computed with: "
+            f"{MIN_WEBHOOK_SECRET_LENGTH}+ characters, no spaces or commas. While rotating, give "
+            "'new,old': every delivery is signed with both, so receivers may switch at any time. "
+            "Required with RELAY_WEBHOOK_URL."
+        ),
+    )
     cos_endpoint: str | None = Field(
         None,
         alias="RELAY_COS_ENDPOINT",
@@ -211,6 +240,13 @@ class Settings(BaseModel):
     def faceid_host(self) -> str:
         """host[:port] the FaceID client connects to (the SDK's HttpProfile endpoint)."""
         return self.faceid_endpoint.partition("://")[2]
+
+    @property
+    def webhook_secrets(self) -> tuple[str, ...]:
+        """The webhook signing keys, newest first (none without webhooks)."""
+        if self.webhook_secret is None:
+            return ()
+        return tuple(self.webhook_secret.get_secret_value().split(","))
 
     @property
     def web_actions(self) -> WebActions:
@@ -301,6 +337,50 @@ class Settings(BaseModel):
             raise ValueError(f"{value!r} must be the public URL of this deployment's GET {CALLBACK_PATH}")
         return str(url)
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = Url(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an absolute URL") from None
+        try:
+            parse_origin(f"{url.scheme}://{url.host}:{url.port}")
+        except ValueError:
+            raise ValueError(
+                f"{value!r} must use https (http only for 127.0.0.1, localhost or [::1])"
+            ) from None
+        if url.username or url.password or url.fragment is not None:
+            raise ValueError(f"{value!r} must have no user name, password or fragment")
+        return str(url)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secrets(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        secrets = value.get_secret_value().split(",")
+        if len(secrets) > MAX_WEBHOOK_SECRETS or any(
+            len(secret) < MIN_WEBHOOK_SECRET_LENGTH or any(c.isspace() for c in secret) for secret in secrets
+        ):
+            raise ValueError(
+                f"must be one secret of at least {MIN_WEBHOOK_SECRET_LENGTH} characters without spaces or "
+                "commas, or two separated by a comma while rotating ('new,old'); generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> "Settings":
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError(
+                "RELAY_WEBHOOK_SECRET is required with RELAY_WEBHOOK_URL: "
+                f"{_description('RELAY_WEBHOOK_SECRET')}"
+            )
+        return self
+
     @field_validator("cos_endpoint", "cos_public_base_url")
     @classmethod
     def _local_endpoint(cls, value: str | None) -> str | None:
@@ -345,7 +425,7 @@ def _variables_to_read(environ: Mapping[str, str]) -> dict[str, str]:
     return read_from
 
 
-_SECRET_ALIASES = frozenset({"RELAY_APP_TOKEN", *SCF_CREDENTIAL_VARIABLES})
+_SECRET_ALIASES = frozenset({"RELAY_APP_TOKEN", "RELAY_WEBHOOK_SECRET", *SCF_CREDENTIAL_VARIABLES})
 _VALIDATOR_PREFIX = "Value error, "
 
 
@@ -360,7 +440,9 @@ def _explain(error: ValidationError, read_from: Mapping[str, str]) -> str:
         alias = str(problem["loc"][0]) if problem["loc"] else ""
         variable = read_from.get(alias, alias)
         message = str(problem["msg"])
-        if problem["type"] == "missing":
+        if not problem["loc"]:  # a rule across variables: its message names them
+            problems.append(message.removeprefix(_VALIDATOR_PREFIX))
+        elif problem["type"] == "missing":
             problems.append(f"{variable} is required: {_description(alias)}")
         elif message.startswith(_VALIDATOR_PREFIX):
             problems.append(f"{variable}: {message.removeprefix(_VALIDATOR_PREFIX)}")

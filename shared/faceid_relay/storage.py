@@ -222,7 +222,17 @@ class Storage:
         return self.create(key, json.dumps(payload, separators=(",", ":")).encode(), "application/json")
 
     def delete(self, key: str) -> None:
-        _cos(lambda: self._api.delete_object(Bucket=self.bucket, Key=key))
+        """Remove the object; one already gone is not an error, so a deletion can be redone."""
+        _cos(lambda: self._api.delete_object(Bucket=self.bucket, Key=key), absent=HTTPStatus.NOT_FOUND)
+
+    def list_keys(self, prefix: str, *, after: str = "", limit: int = 1000) -> list[str]:
+        """Up to `limit` (at most 1000, one COS call) keys under `prefix`, in key order, after `after`."""
+        listing = _cos(
+            lambda: self._api.list_objects(
+                Bucket=self.bucket, Prefix=prefix, Marker=after, MaxKeys=min(limit, 1000)
+            )
+        )
+        return [str(item["Key"]) for item in (listing or {}).get("Contents", [])]
 
 
 def _cos(operation: Callable[[], T], *, absent: int | None = None) -> T | None:

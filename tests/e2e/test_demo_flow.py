@@ -98,3 +98,17 @@ def test_reload_and_back_on_the_callback_give_the_same_result_without_a_second_f
     expect(page.locator("#outcome")).to_have_text("Verification passed", timeout=30_000)
 
     assert result_calls(stack) == fetched
+
+
+def test_the_result_page_shows_the_signed_webhook_for_its_verification_arriving(
+    page: Page, stack: RunningStack
+) -> None:
+    start_on_demo(page, stack)
+    page.click("#fail")
+
+    page.wait_for_url(f"{stack.gateway}/demo/result**")
+    expect(page.locator("#outcome")).to_have_text("Verification failed", timeout=30_000)
+    webhook = page.locator("#webhook")
+    expect(webhook).to_contain_text("Received verification.failed", timeout=30_000)
+    expect(webhook).to_contain_text("signature valid")
+    assert webhook.get_attribute("data-type") == "verification.failed"

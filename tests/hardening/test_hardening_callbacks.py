@@ -67,12 +67,19 @@ def world(make_stack: Callable[..., Relay]) -> World:
 
 Value = Callable[[World], Any]
 
+
+def mixed_case(token: str) -> str:
+    """The token with its first letter's case flipped: a different token whatever digits it starts with."""
+    first = next(i for i, char in enumerate(token) if char.isalpha())
+    return token[:first] + token[first].swapcase() + token[first + 1 :]
+
+
 TOKENS: dict[str, Value] = {
     "unknown": lambda w: UNKNOWN_TOKEN,
     "unknown, lower case": lambda w: UNKNOWN_TOKEN.lower(),
     "another deployment's": lambda w: w.foreign_token,
     "ours in lower case (a different token)": lambda w: w.token.lower(),
-    "ours in mixed case": lambda w: w.token[:8].lower() + w.token[8:],
+    "ours in mixed case": lambda w: mixed_case(w.token),
     "ours with a trailing space": lambda w: f"{w.token} ",
     "ours with CR LF and a header": lambda w: f"{w.token}\r\nLocation: http://evil.example/",
     "ours with NUL": lambda w: f"{w.token}\x00",
@@ -95,7 +102,7 @@ PATH_TOKENS: dict[str, Value] = {
     "unknown": lambda w: UNKNOWN_TOKEN,
     "another deployment's": lambda w: w.foreign_token,
     "ours in lower case (a different token)": lambda w: w.token.lower(),
-    "ours in mixed case": lambda w: w.token[:8].lower() + w.token[8:],
+    "ours in mixed case": lambda w: mixed_case(w.token),
     "encoded dot-dot": lambda w: "%2e%2e",
     "encoded dot": lambda w: "%2E",
     "ours with an encoded space": lambda w: f"{w.token}%20",

@@ -53,7 +53,11 @@ def test_the_document_covers_every_route_the_gateway_serves() -> None:
     assert set(OPERATIONS) == served
 
 
-@pytest.mark.parametrize("path", sorted(path for path, method in OPERATIONS if method == "POST"))
+# Routes that read a JSON body (cancel and redact take none, so whatever is sent is not read).
+BODY_ROUTES = sorted(path for path, ops in DOCUMENT["paths"].items() if "requestBody" in ops.get("post", {}))
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
 def test_a_body_that_is_not_utf8_is_refused_as_invalid_json(relay: Relay, path: str) -> None:
     """Found by the fuzzer: platforms that pass such a body base64-encoded (isBase64Encoded) must not turn
     it into a 500."""
@@ -85,7 +89,7 @@ BODY_FIELD = {"/uploads": "size", "/sequences": "securityLevel", "/liveness-comp
 
 
 @pytest.mark.parametrize("name", HOSTILE_BODIES, ids=HOSTILE_BODIES.keys())
-@pytest.mark.parametrize("path", sorted(path for path, method in OPERATIONS if method == "POST"))
+@pytest.mark.parametrize("path", BODY_ROUTES)
 def test_a_hostile_body_is_refused_with_the_error_shape_and_no_traceback(
     relay: Relay, path: str, name: str
 ) -> None:

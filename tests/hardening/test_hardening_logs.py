@@ -114,15 +114,18 @@ def app_sdk_flows(relay: Relay, secrets: Secrets) -> None:
     sequence = relay.post("/sequences", {"deviceDataKey": device, "securityLevel": 2})
     assert sequence.status_code == 200, sequence.text
     secrets.add_signed_url(sequence.json()["reflectSequenceUrl"])
-    live = upload_direct(relay, secrets, "live-data", binary_blob(), "application/octet-stream")
     image = upload_direct(relay, secrets, "compare-image", photo(), "image/jpeg")
     for outcome in ("Success", "FailedOperation.LivessDetectFake"):
+        # Live data is single-use: each comparison gets its own.
+        live = upload_direct(relay, secrets, "live-data", binary_blob(), "application/octet-stream")
         relay.stack.control(
             "faceid", "outcomes", {"action": "DetectReflectLivenessAndCompare", "result": outcome}
         )
-        assert (
-            relay.post("/liveness-comparisons", {"liveDataKey": live, "imageKey": image}).status_code == 200
-        )
+        comparison = relay.post("/liveness-comparisons", {"liveDataKey": live, "imageKey": image})
+        assert comparison.status_code == 200, comparison.text
+        if comparison.json()["bestFrame"] is not None:
+            secrets.add_signed_url(comparison.json()["bestFrame"]["url"])
+        assert relay.get(f"/liveness-comparisons/{comparison.json()['id']}").status_code == 200
     data = binary_blob()
     faceid_upload = relay.request_faceid_upload(data).json()
     secrets.add_signed_url(faceid_upload["uploadUrl"])

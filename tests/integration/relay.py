@@ -5,13 +5,18 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from faceid_relay.settings import Settings
+from faceid_relay.storage import Storage
+from localcloud import accounts
 from localcloud.process import RunningStack
+from localcloud.scheduler import timer_event
 
 ASSETS = Path(__file__).resolve().parents[2] / "localcloud" / "faceid" / "assets"
 PHOTO = (ASSETS / "best_frame.jpg").read_bytes()
@@ -106,6 +111,33 @@ class Relay:
 
     def callback(self, url: str) -> requests.Response:
         return requests.get(url, allow_redirects=False, timeout=60)
+
+    def sweep(self, at: datetime) -> dict[str, Any]:
+        """Run the sweeper as its timer trigger would at `at` (ahead of now to skip waiting)."""
+        answer = requests.post(f"{self.base}/_invoke/lifecycle_sweeper", json=timer_event(at), timeout=120)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def webhooks(self) -> dict[str, Any]:
+        """What the local webhook receiver got: genuine events once each, and every delivery."""
+        return dict(requests.get(f"{self.base}/_webhooks/events", timeout=10).json())
+
+    def webhook_receiver(self, *, down: bool) -> None:
+        requests.post(f"{self.base}/_webhooks/control", json={"down": down}, timeout=10).raise_for_status()
+
+    def bucket_keys(self, prefix: str) -> list[str]:
+        """Keys in the deployment's bucket under `prefix`, listed as the functions list them."""
+        settings = Settings.from_env(
+            {
+                "RELAY_REGION": f"ap-{self.stack.bucket.split('-')[2]}",
+                "RELAY_BUCKET": self.stack.bucket,
+                "RELAY_APP_TOKEN": self.stack.app_token,
+                "RELAY_COS_ENDPOINT": self.stack.cos,
+                "TENCENTCLOUD_SECRETID": accounts.PERMANENT.secret_id,
+                "TENCENTCLOUD_SECRETKEY": accounts.PERMANENT.secret_key,
+            }
+        )
+        return Storage(settings).list_keys(prefix)
 
     def faceid_calls(self, action: str) -> list[dict[str, Any]]:
         calls = requests.get(f"{self.stack.faceid}/_control/calls", timeout=10).json()

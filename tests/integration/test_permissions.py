@@ -22,6 +22,9 @@ R = f"upload-records/compare-image/{HEX}/{'0' * 32}.json"
 V = f"verifications/{TOKEN}/session.json"
 I = f"idempotency/{'a' * 64}.json"  # noqa: E741 - one letter per prefix, as the table reads
 S = f"results/{TOKEN}/best-frame.jpg"
+O = f"open-verifications/20261123T121500Z/{TOKEN}.json"  # noqa: E741 - as above
+W = f"webhooks/events/evt_{'0' * 32}/event.json"
+WU = f"webhooks/undelivered/evt_{'0' * 32}.json"
 DEVICE = f"uploads/device-data/{HEX}"
 LIVE = f"uploads/live-data/{HEX}"
 
@@ -61,6 +64,25 @@ PROBES = [
     *[("sequence_generation", op, key, False) for op, key in [("get", U), ("put", V), ("delete", DEVICE)]],
     *[("liveness_compare", op, key, True) for op, key in [("get", LIVE), ("get", U), ("put", S)]],
     *[("liveness_compare", op, key, False) for op, key in [("get", DEVICE), ("put", V), ("get", V)]],
+    *[("token_issuance", op, key, True) for op, key in [("put", O)]],
+    *[("redirect_callback", op, key, True) for op, key in [("put", W), ("delete", WU), ("delete", S)]],
+    *[("redirect_callback", op, key, False) for op, key in [("delete", W), ("delete", V), ("get", O)]],
+    *[
+        ("verification_lifecycle", op, key, True)
+        for op, key in [("get", V), ("put", V), ("delete", S), ("delete", U), ("delete", R), ("delete", E)]
+    ],
+    *[
+        ("verification_lifecycle", op, key, False)
+        for op, key in [("delete", V), ("get", S), ("get", U), ("delete", LIVE), ("put", S), ("get", I)]
+    ],
+    *[
+        ("lifecycle_sweeper", op, key, True)
+        for op, key in [("get", O), ("delete", O), ("put", S), ("put", W)]
+    ],
+    *[
+        ("lifecycle_sweeper", op, key, False)
+        for op, key in [("get", U), ("get", S), ("delete", V), ("delete", W), ("get", I), ("put", U)]
+    ],
 ]
 
 

@@ -16,6 +16,7 @@ from aws_lambda_powertools import Logger
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 COS_EVENT_PREFIX = "hash_on_upload."
+TIMER_EVENT_PREFIX = "lifecycle_sweeper."
 
 
 @cache
@@ -25,7 +26,11 @@ def _read_event(name: str) -> Any:
 
 def http_event_names() -> list[str]:
     """ "<function>.<shape>" of every HTTP sample event."""
-    return sorted(p.stem for p in EVENTS_DIR.glob("*.json") if not p.stem.startswith(COS_EVENT_PREFIX))
+    return sorted(
+        p.stem
+        for p in EVENTS_DIR.glob("*.json")
+        if not p.stem.startswith((COS_EVENT_PREFIX, TIMER_EVENT_PREFIX))
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -20,6 +20,8 @@ PROMISED_STATUS = {
     "VerificationNotFound": 404,
     "ComparisonNotFound": 404,
     "UploadNotReady": 409,
+    "VerificationFinished": 409,
+    "VerificationPending": 409,
     "ContentChanged": 409,
     "LiveDataAlreadyUsed": 409,
     "VerificationExpired": 410,
@@ -41,6 +43,8 @@ PROMISED_STATUS = {
 }
 # Verbs the last sentence of a message may start with: it must be an instruction.
 INSTRUCTIONS = {
+    "Read",
+    "Cancel",
     "Fix",
     "Upload",
     "Pass",

@@ -16,11 +16,14 @@ from faceid_relay.errors import (
 )
 from faceid_relay.faceid import LivenessVerdict, ReflectSequence
 from faceid_relay.flows.comparisons import compare_liveness, read_liveness_comparison
+from faceid_relay.flows.issuing import idempotency_key_hash
+from faceid_relay.flows.lifecycle import redact_liveness_comparison
 from faceid_relay.flows.sequences import generate_sequence
+from faceid_relay.models.records import comparison_idempotency_key
 from faceid_relay.models.requests import LivenessComparisonRequest, SequenceRequest
 from faceid_relay.models.responses import LivenessComparison
 from faceid_relay.models.rules import Action
-from tests.fakes import BUCKET_URL, FakeBucket, FakeFaceId, md5_of, media_link, settings
+from tests.fakes import BUCKET_URL, NOW, FakeBucket, FakeFaceId, md5_of, media_link, settings
 
 DEVICE_KEY = "uploads/device-data/3f2b8c1e9a7d4e6f8b0c1d2e3f4a5b6c"
 LIVE_KEY = "uploads/live-data/7a1c2e4b6d8f4a0c9e1b3d5f7a9c0e2b"
@@ -202,3 +205,35 @@ def test_after_a_crash_only_a_retry_with_the_same_idempotency_key_may_finish_wit
     answer = compare(bucket, faceid, "key-1")
 
     assert answer.passed
+
+
+def test_a_redacted_comparison_keeps_its_verdict_and_reference_and_loses_the_person() -> None:
+    bucket, faceid = uploaded()
+    made = compare(bucket, faceid, reference="signup-1", metadata={"userId": "u-1"})
+
+    redacted = redact_liveness_comparison(made.id, bucket)
+    again = redact_liveness_comparison(made.id, bucket)
+    read = read_liveness_comparison(made.id, settings(), bucket)
+
+    assert redacted == again == read
+    assert (read.result, read.passed, read.reference) == ("Success", True, "signup-1")
+    assert (read.similarity, read.best_frame, read.metadata) == (None, None, None)
+    assert read.redacted_at is not None
+    assert bucket.list_keys(f"results/{made.id}/") == []
+
+
+def test_a_concurrent_request_that_claimed_the_same_idempotency_key_for_another_body_wins() -> None:
+    bucket, faceid = uploaded()
+    key_record = comparison_idempotency_key(idempotency_key_hash("key-1"))
+    bucket.competitors[key_record] = lambda: bucket.put_json(
+        key_record,
+        {
+            "keyHash": "0" * 64,
+            "requestHash": "f" * 64,
+            "comparisonId": f"cmp-{'1' * 32}",
+            "createdAt": NOW.isoformat(),
+        },
+    )
+
+    with pytest.raises(IdempotencyKeyReused):
+        compare(bucket, faceid, "key-1")

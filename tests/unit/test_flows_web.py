@@ -279,6 +279,7 @@ def test_a_finished_verification_is_copied_once_and_read_from_the_bucket_afterwa
     result = read_verification_result(token, settings(), bucket, faceid)
 
     assert location == "https://app.example.com/kyc/done?status=passed&reference=order-1"
+    assert result.media is not None
     assert (result.status, result.similarity, sorted(result.media)) == (
         "passed",
         91.5,

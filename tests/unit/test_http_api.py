@@ -134,6 +134,10 @@ def test_every_sample_event_is_served_through_the_entry_point(
     def read(token: str) -> dict[str, Any]:
         return {"route": "GET /verifications/{bizToken}", "token": token}
 
+    @app.post("/verifications/<token>/<change>")
+    def change(token: str, change: str) -> dict[str, Any]:
+        return {"route": f"POST /verifications/{{bizToken}}/{change}", "body": app.current_event.json_body}
+
     event = load_event(http_event_name)
     handler = http_handler(app, captured_logger.logger)
 

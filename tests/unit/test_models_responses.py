@@ -74,6 +74,7 @@ def test_a_verification_result_nests_camel_case_all_the_way_down() -> None:
         request_id="req-1",
         created_at=AT,
         finalized_at=AT,
+        redacted_at=None,
     )
     body = result.model_dump(mode="json")
     assert body["bizToken"] == TOKEN
@@ -109,6 +110,7 @@ def test_an_answer_that_breaks_the_contract_cannot_be_built(
             "requestId": None,
             "createdAt": AT,
             "finalizedAt": None,
+            "redactedAt": None,
         },
         StoredMedia: {"key": "results/x/best-frame.jpg", "md5": MD5, "size": 1},
     }

@@ -29,6 +29,7 @@ ROUTES = {
     "token_issuance": ("POST", "/verifications", {}),
     "redirect_callback": ("GET", "/callback", {"token": BIZ_TOKEN}),
     "result_read": ("GET", f"/verifications/{BIZ_TOKEN}", {}),
+    "verification_lifecycle": ("POST", f"/verifications/{BIZ_TOKEN}/cancel", {}),
 }
 V2_RESPONSE = {
     "statusCode": 302,

@@ -304,3 +304,66 @@ def test_from_env_reads_the_process_environment_by_default(monkeypatch: Any) -> 
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("RELAY_REGION", "ap-hongkong")
     assert Settings.from_env().region == "ap-hongkong"
+
+
+WEBHOOK_SECRET = "whsec-0123456789abcdefghijklmnopqrstuv"
+OLD_WEBHOOK_SECRET = "whsec-old-0123456789abcdefghijklmnopqr"
+
+
+def test_without_a_webhook_url_there_are_no_webhooks() -> None:
+    s = settings()
+
+    assert (s.webhook_url, s.webhook_secrets) == (None, ())
+
+
+def test_a_webhook_url_with_one_or_two_secrets_is_accepted_newest_first() -> None:
+    one = settings(
+        RELAY_WEBHOOK_URL="https://app.example.com/hooks/faceid", RELAY_WEBHOOK_SECRET=WEBHOOK_SECRET
+    )
+    rotating = settings(
+        RELAY_WEBHOOK_URL="http://127.0.0.1:8000/_webhooks",
+        RELAY_WEBHOOK_SECRET=f"{WEBHOOK_SECRET},{OLD_WEBHOOK_SECRET}",
+    )
+
+    assert (one.webhook_url, one.webhook_secrets) == (
+        "https://app.example.com/hooks/faceid",
+        (WEBHOOK_SECRET,),
+    )
+    assert rotating.webhook_secrets == (WEBHOOK_SECRET, OLD_WEBHOOK_SECRET)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://app.example.com/hooks",
+        "ftp://app.example.com/hooks",
+        "https://user:pw@app.example.com/",
+        "hooks",
+    ],
+)
+def test_a_webhook_url_must_be_https_except_on_loopback(url: str) -> None:
+    message = refusal(RELAY_WEBHOOK_URL=url, RELAY_WEBHOOK_SECRET=WEBHOOK_SECRET)
+
+    assert message.startswith("RELAY_WEBHOOK_URL:")
+
+
+def test_a_webhook_url_needs_its_secret() -> None:
+    assert "RELAY_WEBHOOK_SECRET is required with RELAY_WEBHOOK_URL" in refusal(
+        RELAY_WEBHOOK_URL="https://app.example.com/hooks"
+    )
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "short",
+        f"{WEBHOOK_SECRET},short",
+        f"{WEBHOOK_SECRET},{OLD_WEBHOOK_SECRET},{WEBHOOK_SECRET}x",
+        " " * 40,
+    ],
+)
+def test_a_weak_or_malformed_webhook_secret_is_refused_without_being_repeated(secret: str) -> None:
+    message = refusal(RELAY_WEBHOOK_URL="https://app.example.com/hooks", RELAY_WEBHOOK_SECRET=secret)
+
+    assert message.startswith("RELAY_WEBHOOK_SECRET: must be one secret of at least 32 characters")
+    assert WEBHOOK_SECRET not in message

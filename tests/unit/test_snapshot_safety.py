@@ -47,7 +47,7 @@ def test_rate_limit_backoff_draws_from_the_os_not_from_a_state_a_snapshot_would_
 def test_no_function_opens_a_connection_during_init():
     """A connection opened at init would be in the snapshot, long closed by the time it is restored."""
     apps = sorted(str(app) for app in (ROOT / "functions").glob("*/app.py"))
-    assert len(apps) == 7
+    assert len(apps) == 9
     result = subprocess.run(  # noqa: S603 - this interpreter, fixed script
         [sys.executable, "-c", INIT_WITHOUT_NETWORK, *apps],
         env={"PATH": os.environ["PATH"], "PYTHONPATH": os.pathsep.join(sys.path), **DEPLOYED_ENVIRONMENT},

@@ -24,9 +24,11 @@ from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
 from faceid_relay.models.records import (
     ComparisonIdempotencyRecord,
     ComparisonRecord,
+    ComparisonRedaction,
     LiveDataClaim,
     comparison_idempotency_key,
     comparison_key,
+    comparison_redaction_key,
     live_data_claim_key,
 )
 from faceid_relay.models.requests import LivenessComparisonRequest
@@ -55,9 +57,10 @@ def compare_liveness(
     storage: Bucket,
     faceid: FaceIdApi,
 ) -> LivenessComparison:
-    """The order makes every step safe to repeat: the Idempotency-Key fixes the comparison's id, the claim
-    on the live data names that id, the best frame is stored before the record that points at it, and the
-    record is create-once (a concurrent retry answers with the winner's)."""
+    """Every step is safe to repeat: the claim on the live data names the comparison (and the
+    Idempotency-Key that may finish it), the best frame is stored before the record that points at it, the
+    record is create-once (a concurrent retry answers with the winner's), and the Idempotency-Key is
+    recorded last. A failure without a verdict leaves nothing behind."""
     live_data = resolve_resource(request.live_data, settings, storage)
     image = resolve_resource(request.image, settings, storage)
     if live_data.url == image.url:
@@ -65,32 +68,54 @@ def compare_liveness(
             "The live data and the compare image must be two different resources.", field="imageKey"
         )
     request_hash = _request_hash(request, live_data, image)
-    comparison_id = new_comparison_id()
-    if idempotency_key_value is not None:
-        comparison_id = _claim_idempotency_key(idempotency_key_value, request_hash, comparison_id, storage)
-        if (stored := storage.read_json(comparison_key(comparison_id))) is not None:
-            return _answer(ComparisonRecord.model_validate(stored), settings, storage)
+    key_hash = idempotency_key_hash(idempotency_key_value) if idempotency_key_value is not None else None
+    if key_hash is not None and (replay := _replay(key_hash, request_hash, settings, storage)) is not None:
+        return replay
     live_data_field = "liveDataKey" if request.live_data.key is not None else "liveDataUrl"
-    _claim_live_data(live_data.md5, comparison_id, storage, field=live_data_field)
+    claim = _claim_live_data(live_data.md5, key_hash, request_hash, storage, field=live_data_field)
+    stored = storage.read_json(comparison_key(claim.comparison_id))
+    if stored is not None:  # an earlier try with this key finished: only its key record is missing
+        record = ComparisonRecord.model_validate(stored)
+    else:
+        record = _compare(claim, request, request_hash, live_data, image, settings, storage, faceid)
+    if key_hash is not None:
+        _record_idempotency_key(key_hash, request_hash, record.id, storage)
+    return _answer(record, settings, storage)
+
+
+def _compare(
+    claim: LiveDataClaim,
+    request: LivenessComparisonRequest,
+    request_hash: str,
+    live_data: Resource,
+    image: Resource,
+    settings: Settings,
+    storage: Bucket,
+    faceid: FaceIdApi,
+) -> ComparisonRecord:
     try:
         verdict = faceid.detect_reflect_liveness_and_compare(live_data, image)
-        record = _record(comparison_id, request, request_hash, live_data, verdict, settings, storage)
+        record = _record(claim.comparison_id, request, request_hash, live_data, verdict, settings, storage)
     except RelayError:
         # Nothing was finished (no verdict, or its best frame not kept): the capture may be compared again.
         storage.delete(live_data_claim_key(live_data.md5))
         raise
-    if not storage.create_json(comparison_key(comparison_id), record.model_dump(mode="json")):
-        if record.best_frame is not None:
-            storage.delete(record.best_frame.key)
-        record = ComparisonRecord.model_validate(storage.read_json(comparison_key(comparison_id)))
-    return _answer(record, settings, storage)
+    if storage.create_json(comparison_key(record.id), record.model_dump(mode="json")):
+        return record
+    if record.best_frame is not None:
+        storage.delete(record.best_frame.key)
+    return ComparisonRecord.model_validate(storage.read_json(comparison_key(record.id)))
 
 
 def read_liveness_comparison(raw_id: str, settings: Settings, storage: Bucket) -> LivenessComparison:
+    return _answer(stored_comparison(raw_id, storage), settings, storage)
+
+
+def stored_comparison(raw_id: str, storage: Bucket) -> ComparisonRecord:
     stored = storage.read_json(comparison_key(validate_comparison_id(raw_id)))
     if stored is None:
         raise ComparisonNotFound()
-    return _answer(ComparisonRecord.model_validate(stored), settings, storage)
+    return ComparisonRecord.model_validate(stored)
 
 
 def _record(
@@ -125,44 +150,64 @@ def _record(
 
 
 def _answer(record: ComparisonRecord, settings: Settings, storage: Bucket) -> LivenessComparison:
-    best_frame = (
-        media_link(record.best_frame, BEST_FRAME_FILE, settings, storage)
-        if record.best_frame is not None
-        else None
-    )
+    if (redaction := storage.read_json(comparison_redaction_key(record.id))) is not None:
+        return LivenessComparison.redacted(record, ComparisonRedaction.model_validate(redaction))
+    best_frame = None
+    if record.best_frame is not None:
+        best_frame = media_link(record.best_frame, BEST_FRAME_FILE, settings, storage)
     return LivenessComparison.from_record(record, best_frame)
 
 
-def _claim_idempotency_key(value: str, request_hash: str, comparison_id: str, storage: Bucket) -> str:
-    """The comparison id this key stands for: ours when the key is new, else the first request's (which
-    must have been this same request)."""
-    key_hash = idempotency_key_hash(value)
-    claim = ComparisonIdempotencyRecord(
+def _replay(
+    key_hash: str, request_hash: str, settings: Settings, storage: Bucket
+) -> LivenessComparison | None:
+    stored = storage.read_json(comparison_idempotency_key(key_hash))
+    if stored is None:
+        return None
+    record = ComparisonIdempotencyRecord.model_validate(stored)
+    if record.request_hash != request_hash:
+        raise IdempotencyKeyReused(field="Idempotency-Key")
+    return read_liveness_comparison(record.comparison_id, settings, storage)
+
+
+def _claim_live_data(
+    md5: str, key_hash: str | None, request_hash: str, storage: Bucket, *, field: str
+) -> LiveDataClaim:
+    """The claim on this live data: a new one, or the one an earlier try of this very request (same
+    Idempotency-Key) left when it died; any other use of the data is refused."""
+    claim = LiveDataClaim(
+        live_data_md5=md5.lower(),
+        comparison_id=new_comparison_id(),
+        key_hash=key_hash,
+        request_hash=request_hash,
+        created_at=datetime.now(timezone.utc),
+    )
+    if storage.create_json(live_data_claim_key(md5), claim.model_dump(mode="json")):
+        return claim
+    stored = storage.read_json(live_data_claim_key(md5))
+    existing = LiveDataClaim.model_validate(stored) if stored is not None else None
+    if (
+        existing is None
+        or key_hash is None
+        or (existing.key_hash, existing.request_hash) != (key_hash, request_hash)
+    ):
+        raise LiveDataAlreadyUsed(field=field)
+    return existing
+
+
+def _record_idempotency_key(key_hash: str, request_hash: str, comparison_id: str, storage: Bucket) -> None:
+    """Create-once; a concurrent request that used the same key for another body got there first: 422."""
+    record = ComparisonIdempotencyRecord(
         key_hash=key_hash,
         request_hash=request_hash,
         comparison_id=comparison_id,
         created_at=datetime.now(timezone.utc),
     )
-    if storage.create_json(comparison_idempotency_key(key_hash), claim.model_dump(mode="json")):
-        return comparison_id
-    existing = ComparisonIdempotencyRecord.model_validate(
-        storage.read_json(comparison_idempotency_key(key_hash))
-    )
-    if existing.request_hash != request_hash:
-        raise IdempotencyKeyReused(field="Idempotency-Key")
-    return existing.comparison_id
-
-
-def _claim_live_data(md5: str, comparison_id: str, storage: Bucket, *, field: str) -> None:
-    """Refuse live data another comparison used (a retry of the same comparison may use it again)."""
-    claim = LiveDataClaim(
-        live_data_md5=md5.lower(), comparison_id=comparison_id, created_at=datetime.now(timezone.utc)
-    )
-    if storage.create_json(live_data_claim_key(md5), claim.model_dump(mode="json")):
+    if storage.create_json(comparison_idempotency_key(key_hash), record.model_dump(mode="json")):
         return
-    stored = storage.read_json(live_data_claim_key(md5))
-    if stored is None or LiveDataClaim.model_validate(stored).comparison_id != comparison_id:
-        raise LiveDataAlreadyUsed(field=field)
+    stored = storage.read_json(comparison_idempotency_key(key_hash))
+    if stored is not None and ComparisonIdempotencyRecord.model_validate(stored).request_hash != request_hash:
+        raise IdempotencyKeyReused(field="Idempotency-Key")
 
 
 def _request_hash(request: LivenessComparisonRequest, live_data: Resource, image: Resource) -> str:

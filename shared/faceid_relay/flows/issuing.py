@@ -23,6 +23,7 @@ from faceid_relay.faceid import (
 )
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
+from faceid_relay.flows.sweeper import open_verification
 from faceid_relay.flows.uploads import finished_upload
 from faceid_relay.models.records import IdempotencyRecord, SessionRecord, idempotency_key, session_key
 from faceid_relay.models.requests import VerificationRequest
@@ -75,6 +76,9 @@ def issue_verification_token(
         extra=request.extra if flavor == "live" else None,
     )
     storage.create_json(session_key(issued.biz_token), session.model_dump(mode="json"))
+    # So the result is kept (and its webhook sent) even if the browser never comes back and nobody polls.
+    entry_key, entry = open_verification(session)
+    storage.create_json(entry_key, entry.model_dump(mode="json"))
     if claim is not None:
         record = IdempotencyRecord(
             key_hash=claim, request_hash=request_hash, biz_token=issued.biz_token, created_at=now

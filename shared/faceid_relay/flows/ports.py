@@ -1,11 +1,13 @@
-"""What the flows need from the bucket and from FaceID, as two small Protocols: storage.Storage and
-faceid.FaceId serve them in a function, in-memory fakes in unit tests and benchmarks."""
+"""What the flows need from the bucket, from FaceID and from the app's webhook receiver, as small Protocols:
+storage.Storage, faceid.FaceId and webhooks.WebhookEndpoint serve them in a function, in-memory fakes in
+unit tests and benchmarks."""
 
 from typing import Any, Protocol
 
 from faceid_relay import faceid
 from faceid_relay.models.rules import Action, ApiFlavor
 from faceid_relay.storage import ObjectDigest, ObjectHead
+from faceid_relay.webhooks import DeliveryResult
 
 
 class Bucket(Protocol):
@@ -25,6 +27,13 @@ class Bucket(Protocol):
     def create(self, key: str, data: bytes, content_type: str) -> bool: ...
     def create_json(self, key: str, payload: dict[str, Any]) -> bool: ...
     def delete(self, key: str) -> None: ...
+    def list_keys(self, prefix: str, *, after: str = "", limit: int = 1000) -> list[str]: ...
+
+
+class WebhookReceiver(Protocol):
+    """The app backend's webhook URL: one signed POST per call (webhooks.WebhookEndpoint)."""
+
+    def deliver(self, body: bytes) -> DeliveryResult: ...
 
 
 class FaceIdApi(Protocol):

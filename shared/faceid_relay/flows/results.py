@@ -18,12 +18,15 @@ from faceid_relay.errors import (
 )
 from faceid_relay.faceid import PROVIDER_ERRORS, WebVerificationOutcome
 from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
-from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.outbox import final_event, publish
+from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver
 from faceid_relay.models.records import (
     FinalRecord,
+    RedactionRecord,
     ResultCheckRecord,
     SessionRecord,
     final_key,
+    redaction_key,
     result_check_key,
     session_key,
 )
@@ -48,7 +51,13 @@ MEDIA_FILES = {
 
 
 def finish_verification(
-    raw_token: str, settings: Settings, storage: Bucket, faceid: FaceIdApi, *, redirect_failures: bool = False
+    raw_token: str,
+    settings: Settings,
+    storage: Bucket,
+    faceid: FaceIdApi,
+    webhooks: WebhookReceiver | None = None,
+    *,
+    redirect_failures: bool = False,
 ) -> str:
     """The callback: where to send the browser. Only a token we issued is accepted, the result is
     fetched once per token and stored before the session is marked final; the redirect goes to the
@@ -58,9 +67,9 @@ def finish_verification(
     sent on with status=pending. `redirect_failures` (a person's browser): any other failure once the
     verification is known sends the browser to its returnUrl with status=error instead of raising; the app
     reads the truth with GET /verifications."""
-    session = _session(raw_token, storage)
+    session = read_session(raw_token, storage)
     try:
-        final = _finalize(session, settings, storage, faceid)
+        final = finalize_verification(session, settings, storage, faceid, webhooks, once_per_window=True)
     except RateLimited as error:
         record_error(error)
         final = None
@@ -73,14 +82,29 @@ def finish_verification(
 
 
 def read_verification_result(
-    raw_token: str, settings: Settings, storage: Bucket, faceid: FaceIdApi
+    raw_token: str,
+    settings: Settings,
+    storage: Bucket,
+    faceid: FaceIdApi,
+    webhooks: WebhookReceiver | None = None,
 ) -> VerificationResult:
     """The truth for the app backend. A session whose user never came back is finalized here too, so
     the result is kept even when the browser was closed before the redirect."""
-    session = _session(raw_token, storage)
-    final = _finalize(session, settings, storage, faceid)
+    session = read_session(raw_token, storage)
+    final = finalize_verification(session, settings, storage, faceid, webhooks, once_per_window=True)
     if final is None:
         return VerificationResult.pending(session)
+    return stored_result(session, final, settings, storage)
+
+
+def stored_result(
+    session: SessionRecord, final: FinalRecord, settings: Settings, storage: Bucket
+) -> VerificationResult:
+    """A final verification as the API answers it: its media as short-lived links, or, once redacted,
+    nothing about the person."""
+    redaction = storage.read_json(redaction_key(session.biz_token))
+    if redaction is not None:
+        return VerificationResult.redacted(session, final, RedactionRecord.model_validate(redaction))
     media = {
         name: media_link(item, MEDIA_FILES[name], settings, storage) for name, item in final.media.items()
     }
@@ -96,7 +120,7 @@ def return_location(session: SessionRecord, status: str) -> str:
     return f"{url}{separator}{urlencode(outcome)}{hash_mark}{fragment}"
 
 
-def _session(raw_token: str, storage: Bucket) -> SessionRecord:
+def read_session(raw_token: str, storage: Bucket) -> SessionRecord:
     token = validate_biz_token(raw_token)
     stored = storage.read_json(session_key(token))
     if stored is None:
@@ -104,15 +128,23 @@ def _session(raw_token: str, storage: Bucket) -> SessionRecord:
     return SessionRecord.model_validate(stored)
 
 
-def _finalize(
-    session: SessionRecord, settings: Settings, storage: Bucket, faceid: FaceIdApi
+def finalize_verification(
+    session: SessionRecord,
+    settings: Settings,
+    storage: Bucket,
+    faceid: FaceIdApi,
+    webhooks: WebhookReceiver | None = None,
+    *,
+    once_per_window: bool = False,
 ) -> FinalRecord | None:
     """The final record, creating it at most once; None while the user has not finished. Concurrent
-    finishers race on a create-once write: the loser answers with the winner's record."""
+    finishers (callback, read, sweeper, cancel) race on a create-once write: the loser answers with the
+    winner's record; the winner publishes the webhook event. `once_per_window` (requests anyone can repeat:
+    the callback, result reads): FaceID is asked only by the first per BizToken and result-check window."""
     existing = storage.read_json(final_key(session.biz_token))
     if existing is not None:
         return FinalRecord.model_validate(existing)
-    if not _claim_result_check(session.biz_token, settings, storage):
+    if once_per_window and not _claim_result_check(session.biz_token, settings, storage):
         return None
     outcome = faceid.get_web_verification_result(session.flavor, session.biz_token)
     if outcome.status is None:
@@ -130,10 +162,16 @@ def _finalize(
         extra=outcome.extra,
     )
     if not storage.create_json(final_key(session.biz_token), final.model_dump(mode="json")):
-        return FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
+        winner = FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
+        if winner.status == "canceled":
+            # Canceled while we fetched: what we copied belongs to no result, keep nothing of the person.
+            for media in final.media.values():
+                storage.delete(media.key)
+        return winner
     metrics.add_metric(name=f"Verifications{final.status.capitalize()}", unit=MetricUnit.Count, value=1)
     if settings.delete_compare_image and session.compare_image_key:
         storage.delete(session.compare_image_key)
+    publish(final_event(session, final), storage, webhooks)
     return final
 
 

@@ -4,8 +4,10 @@ nothing a function writes is under the trigger's uploads/ prefix, nor at a path 
 Each class of object has a top-level prefix of its own, because retention (a bucket lifecycle rule) and
 permissions (one CAM policy per function) are both given per prefix: see deploy/README.md."""
 
+import hashlib
+import json
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,13 +34,24 @@ VERIFICATIONS_PREFIX = "verifications/"  # session and final record per BizToken
 IDEMPOTENCY_PREFIX = "idempotency/"  # Idempotency-Key (hashed) -> BizToken
 RESULTS_PREFIX = "results/"  # media copied out of FaceID (best frames, videos, light sequences)
 COMPARISONS_PREFIX = "comparisons/"  # one record per liveness comparison, and the live data each used
+WEBHOOKS_PREFIX = "webhooks/"  # the outbox: events, delivery attempts and outcomes, the undelivered index
+OPEN_VERIFICATIONS_PREFIX = "open-verifications/"  # when the sweeper looks at a verification, by due time
 RESULT_CHECKS_PREFIX = "result-checks/"  # who may ask FaceID for a pending result, per BizToken and window
 
-FinalStatus = Literal["passed", "failed", "expired"]
+FinalStatus = Literal["passed", "failed", "expired", "canceled"]
+WebhookEventType = Literal[
+    "verification.passed",
+    "verification.failed",
+    "verification.expired",
+    "verification.canceled",
+    "verification.redacted",
+]
 
 # COS ETags are the quoted MD5 of a simple upload, or "<hex>-<parts>" for multipart ones.
 _ETAG = re.compile(r"[0-9A-Za-z-]{1,64}")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_EVENT_ID = re.compile(r"evt_[0-9a-f]{32}")
+_DUE_STAMP = "%Y%m%dT%H%M%SZ"
 # Whose result a file is (a BizToken, or e.g. "sequence-<hex>") and its file name: one plain segment each.
 _RESULT_OWNER = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _RESULT_NAME = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
@@ -121,7 +134,7 @@ class FinalRecord(StoredRecord):
     """A web verification's outcome, copied out of FaceID before it clears it."""
 
     biz_token: BizToken = Field(description="FaceID's BizToken.")
-    status: FinalStatus = Field(description="passed, failed, or expired.")
+    status: FinalStatus = Field(description="passed, failed, expired, or canceled (by the app backend).")
     error_code: int | None = Field(description="FaceID's final ErrorCode (0 = passed).")
     error_message: str | None = Field(description="FaceID's ErrorMsg.")
     similarity: float | None = Field(description="Similarity 0-100 of the last attempt.")
@@ -132,6 +145,70 @@ class FinalRecord(StoredRecord):
     finalized_at: datetime = Field(description="When this record was written (UTC).")
     request_id: str | None = Field(default=None, description="FaceID's RequestId of the result read.")
     extra: str | None = Field(default=None, description="Extra as FaceID returned it.")
+
+
+class RedactionRecord(StoredRecord):
+    """That a verification's personal data is being (or has been) erased: written once, before anything is
+    deleted, so from then on reads answer redacted and nothing points at an object about to go."""
+
+    biz_token: BizToken = Field(description="FaceID's BizToken.")
+    redacted_at: datetime = Field(description="When the redaction was asked for (UTC).")
+    keys: list[str] = Field(description="Objects to delete: copied media, then the compare image.")
+    upload_record_prefixes: list[str] = Field(
+        description="Prefixes of the compare image's upload records (one per version) and expectation."
+    )
+
+
+class OpenVerification(StoredRecord):
+    """An index entry: a verification the sweeper must look at once `due_at` has passed, unless it is final
+    by then. The key sorts by due time, so a sweep lists only what is due."""
+
+    biz_token: BizToken = Field(description="FaceID's BizToken.")
+    due_at: datetime = Field(
+        description="When to look (UTC): the end of the BizToken's lifetime, then later."
+    )
+    checks: int = Field(ge=0, description="How many times FaceID already said it was still pending.")
+
+
+class WebhookEventData(StoredRecord):
+    """What a webhook says about a verification: nothing personal."""
+
+    biz_token: BizToken = Field(description="FaceID's BizToken.")
+    reference: str | None = Field(description="The app's own reference, as given at issuance.")
+    status: FinalStatus = Field(description="The verification's status.")
+
+
+class WebhookEvent(StoredRecord):
+    """One webhook event, exactly as its body is sent (camelCase JSON); `id` is the same on every delivery."""
+
+    id: str = Field(description="Stable id of the event (evt_ + 32 hex): deduplicate on it.")
+    type: WebhookEventType = Field(description="What happened.")
+    created_at: datetime = Field(description="When it happened (UTC).")
+    data: WebhookEventData
+
+    def body(self) -> bytes:
+        """The exact bytes sent and signed: the same on every attempt."""
+        return json.dumps(self.model_dump(mode="json"), separators=(",", ":"), sort_keys=True).encode()
+
+
+class DeliveryAttempt(StoredRecord):
+    """Attempt `number` of an event's delivery, claimed (create-once) before it is sent, so two sweepers
+    never send the same attempt."""
+
+    event_id: str = Field(description="The event's id.")
+    number: int = Field(ge=1, description="1 for the delivery at once, then one per retry.")
+    started_at: datetime = Field(description="When the attempt was claimed (UTC).")
+
+
+class DeliveryOutcome(StoredRecord):
+    """How attempt `number` went."""
+
+    event_id: str = Field(description="The event's id.")
+    number: int = Field(ge=1, description="The attempt it belongs to.")
+    finished_at: datetime = Field(description="When the receiver answered or the attempt gave up (UTC).")
+    delivered: bool = Field(description="True when the receiver answered 2xx.")
+    http_status: int | None = Field(description="The receiver's HTTP status; null when none came.")
+    error: str | None = Field(description="Why no answer came (timeout, connection refused, ...).")
 
 
 class ResultCheckRecord(StoredRecord):
@@ -169,12 +246,23 @@ class ComparisonRecord(StoredRecord):
     created_at: datetime = Field(description="When the comparison was made (UTC).")
 
 
+class ComparisonRedaction(StoredRecord):
+    """That a liveness comparison's personal data was erased: written once, before its best frames go."""
+
+    comparison_id: ComparisonId = Field(description="The comparison's id.")
+    redacted_at: datetime = Field(description="When the redaction was asked for (UTC).")
+
+
 class LiveDataClaim(StoredRecord):
     """Which comparison used a piece of live data: written once before FaceID sees it, so the same
-    capture cannot be compared twice (removed again only when FaceID gave no verdict)."""
+    capture cannot be compared twice (removed again only when the comparison failed without a verdict)."""
 
     live_data_md5: Md5Hex = Field(description="MD5 of the live data.")
     comparison_id: ComparisonId = Field(description="The comparison that used it.")
+    key_hash: str | None = Field(
+        description="SHA-256 of the request's Idempotency-Key: a retry with it may finish the comparison."
+    )
+    request_hash: str = Field(description="SHA-256 of the canonical request.")
     created_at: datetime = Field(description="When it was claimed (UTC).")
 
 
@@ -213,6 +301,61 @@ def final_key(biz_token: str) -> str:
     return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/final.json"
 
 
+def redaction_key(biz_token: str) -> str:
+    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/redacted.json"
+
+
+def upload_records_prefix(key: str) -> str:
+    """The prefix under which every version's record of an upload lies (see upload_record_key)."""
+    return f"{UPLOAD_RECORDS_PREFIX}{_upload_path(key)}/"
+
+
+def webhook_event_id(biz_token: str, event_type: str) -> str:
+    """The same id for the same happening, whoever records it and however often: at most one event of
+    each type per verification (it becomes final once, is redacted once)."""
+    digest = hashlib.sha256(f"{validate_biz_token(biz_token).upper()}:{event_type}".encode()).hexdigest()
+    return f"evt_{digest[:32]}"
+
+
+def webhook_event_key(event_id: str) -> str:
+    return f"{WEBHOOKS_PREFIX}events/{_event_id(event_id)}/event.json"
+
+
+def webhook_files_prefix(event_id: str) -> str:
+    """Where an event, its attempts and their outcomes lie."""
+    return f"{WEBHOOKS_PREFIX}events/{_event_id(event_id)}/"
+
+
+def delivery_attempt_key(event_id: str, number: int) -> str:
+    return f"{webhook_files_prefix(event_id)}attempt-{number:03d}.json"
+
+
+def delivery_outcome_key(event_id: str, number: int) -> str:
+    return f"{webhook_files_prefix(event_id)}outcome-{number:03d}.json"
+
+
+def undelivered_key(event_id: str) -> str:
+    """webhooks/undelivered/<id>.json: the index the sweeper lists; removed once delivered or given up."""
+    return f"{WEBHOOKS_PREFIX}undelivered/{_event_id(event_id)}.json"
+
+
+def open_verification_key(due_at: datetime, biz_token: str) -> str:
+    """open-verifications/<due, UTC, sortable>/<BizToken>.json."""
+    return f"{OPEN_VERIFICATIONS_PREFIX}{due_at.strftime(_DUE_STAMP)}/{validate_biz_token(biz_token)}.json"
+
+
+def open_verification_due(key: str) -> datetime:
+    """The due time a key of open_verification_key sorts by."""
+    stamp = key.removeprefix(OPEN_VERIFICATIONS_PREFIX).partition("/")[0]
+    return datetime.strptime(stamp, _DUE_STAMP).replace(tzinfo=timezone.utc)
+
+
+def _event_id(event_id: str) -> str:
+    if not _EVENT_ID.fullmatch(event_id):
+        raise ValueError(f"{event_id!r} is not a webhook event id")
+    return event_id
+
+
 def result_check_key(biz_token: str, window: int) -> str:
     """result-checks/<BizToken>/<window>.json, `window` the number of whole intervals since the epoch."""
     if window < 0:
@@ -240,6 +383,11 @@ def result_media_key(owner: str, name: str) -> str:
 def comparison_key(comparison_id: str) -> str:
     """comparisons/<id>.json."""
     return f"{COMPARISONS_PREFIX}{validate_comparison_id(comparison_id)}.json"
+
+
+def comparison_redaction_key(comparison_id: str) -> str:
+    """comparisons/redacted/<id>.json."""
+    return f"{COMPARISONS_PREFIX}redacted/{validate_comparison_id(comparison_id)}.json"
 
 
 def live_data_claim_key(live_data_md5: str) -> str:

@@ -305,7 +305,9 @@ class VerificationRequest(ApiRequest):
         None,
         description=(
             "Or: COS URL of the compare image in this deployment's region (with compareImageMd5), e.g. the "
-            "resourceUrl of a POST /uploads with via=faceid."
+            "resourceUrl of a POST /uploads with via=faceid and targetAction=ApplyWebVerificationToken. "
+            f"The live flavor downloads it once (at most {PURPOSE_LIMITS[Purpose.COMPARE_IMAGE].max_bytes} "
+            "bytes) and checks its MD5."
         ),
     )
     compare_image_md5: Md5Hex | None = Field(

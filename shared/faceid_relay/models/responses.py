@@ -10,9 +10,15 @@ from pydantic.alias_generators import to_camel
 from faceid_relay.models.rules import BizToken, ComparisonId, Md5Hex, Metadata
 
 if TYPE_CHECKING:
-    from faceid_relay.models.records import ComparisonRecord, FinalRecord, SessionRecord
+    from faceid_relay.models.records import (
+        ComparisonRecord,
+        ComparisonRedaction,
+        FinalRecord,
+        RedactionRecord,
+        SessionRecord,
+    )
 
-VerificationStatus = Literal["pending", "passed", "failed", "expired"]
+VerificationStatus = Literal["pending", "passed", "failed", "expired", "canceled"]
 
 
 class ApiResponse(BaseModel):
@@ -156,6 +162,7 @@ class LivenessComparison(ApiResponse):
             "bestFrame": _LINK,
             "requestId": "6f3c1a52-0b7e-4d8e-9a51-2c7e4b9d0f13",
             "createdAt": "2026-11-30T10:00:00Z",
+            "redactedAt": None,
         }
     )
 
@@ -168,17 +175,25 @@ class LivenessComparison(ApiResponse):
         description="FaceID's result code: Success, or the FailedOperation code saying why not."
     )
     description: str = Field(description="FaceID's description of the result.")
-    similarity: float = Field(
-        ge=0, le=100, description="Similarity 0-100 of the live face and the image (FaceID recommends 70+)."
+    similarity: float | None = Field(
+        ge=0,
+        le=100,
+        description=(
+            "Similarity 0-100 of the live face and the image (FaceID recommends 70+); null once redacted."
+        ),
     )
     passed: bool = Field(
         description="True when result is Success and similarity reaches this deployment's threshold."
     )
     best_frame: StoredMediaLink | None = Field(
-        description="The best frame, copied into this deployment's bucket, as a short-lived link."
+        description="The best frame, copied into this deployment's bucket, as a short-lived link; null once "
+        "redacted."
     )
     request_id: str = Field(description="FaceID's RequestId, for support.")
     created_at: datetime = Field(description="When the comparison was made (UTC).")
+    redacted_at: datetime | None = Field(
+        description="When its personal data was erased (POST /liveness-comparisons/{id}/redact); else null."
+    )
 
     @classmethod
     def from_record(
@@ -195,6 +210,14 @@ class LivenessComparison(ApiResponse):
             best_frame=best_frame,
             request_id=record.request_id,
             created_at=record.created_at,
+            redacted_at=None,
+        )
+
+    @classmethod
+    def redacted(cls, record: "ComparisonRecord", redaction: "ComparisonRedaction") -> "LivenessComparison":
+        """Erased: the verdict and the app's reference stay; similarity, best frame and metadata are null."""
+        return cls.from_record(record, None).model_copy(
+            update={"similarity": None, "metadata": None, "redacted_at": redaction.redacted_at}
         )
 
 
@@ -256,22 +279,37 @@ class VerificationResult(ApiResponse):
             "requestId": "0d9a2b7e-51c4-4f0e-8a3b-6e2d1c9f7a40",
             "createdAt": "2026-11-30T10:00:00Z",
             "finalizedAt": "2026-11-30T10:02:15Z",
+            "redactedAt": None,
         }
     )
 
     biz_token: BizToken = Field(description="FaceID's BizToken.")
     status: VerificationStatus = Field(
-        description="pending until the user finishes; then passed, failed, or expired (not finished in time)."
+        description=(
+            "pending until the user finishes; then passed, failed, expired (not finished in time), or "
+            "canceled (POST /verifications/{bizToken}/cancel). Kept when the verification is redacted."
+        )
     )
     reference: str | None = Field(description="Your reference, as given when the verification was issued.")
-    metadata: Metadata | None = Field(description="Your metadata, as given when the verification was issued.")
-    extra: str | None = Field(description="Extra as FaceID returns it (live flavor; as given at issuance).")
+    metadata: Metadata | None = Field(
+        description="Your metadata, as given when the verification was issued; null once redacted."
+    )
+    extra: str | None = Field(
+        description="Extra as FaceID returns it (live flavor; as given at issuance); null once redacted."
+    )
     error_code: int | None = Field(description="FaceID's final code (0 = passed); null while pending.")
     error_message: str | None = Field(description="FaceID's message for errorCode.")
-    similarity: float | None = Field(description="Similarity 0-100 of the last attempt.")
-    attempts: list[Attempt] = Field(description="Every attempt the user made, oldest first.")
-    media: dict[str, StoredMediaLink] = Field(
-        description="Stored media of the last attempt by name (bestFrame, video), as short-lived links."
+    similarity: float | None = Field(
+        description="Similarity 0-100 of the last attempt; null while pending and once redacted."
+    )
+    attempts: list[Attempt] | None = Field(
+        description="Every attempt the user made, oldest first; null once redacted."
+    )
+    media: dict[str, StoredMediaLink] | None = Field(
+        description=(
+            "Stored media of the last attempt by name (bestFrame, video), as short-lived links; null once "
+            "redacted."
+        )
     )
     request_id: str | None = Field(
         description="FaceID's RequestId of the call that read the final result (for support); "
@@ -279,6 +317,9 @@ class VerificationResult(ApiResponse):
     )
     created_at: datetime = Field(description="When the verification was issued (UTC).")
     finalized_at: datetime | None = Field(description="When the result was stored (UTC); null while pending.")
+    redacted_at: datetime | None = Field(
+        description="When its personal data was erased (POST /verifications/{bizToken}/redact); else null."
+    )
 
     @classmethod
     def pending(cls, session: "SessionRecord") -> "VerificationResult":
@@ -297,13 +338,35 @@ class VerificationResult(ApiResponse):
 
     @classmethod
     def _of(cls, session: "SessionRecord", **outcome: Any) -> "VerificationResult":
-        unset = dict.fromkeys(("error_code", "error_message", "similarity", "request_id", "finalized_at"))
+        unset = dict.fromkeys(
+            ("error_code", "error_message", "similarity", "request_id", "finalized_at", "redacted_at")
+        )
+        issued = {"metadata": session.metadata, "extra": session.extra}
         return cls(
             biz_token=session.biz_token,
             reference=session.reference,
-            metadata=session.metadata,
             created_at=session.created_at,
-            **unset | {"extra": session.extra} | outcome,
+            **unset | issued | outcome,
+        )
+
+    @classmethod
+    def redacted(
+        cls, session: "SessionRecord", final: "FinalRecord", redaction: "RedactionRecord"
+    ) -> "VerificationResult":
+        """Erased: the status, the app's reference and FaceID's codes stay; everything about the person is
+        null, metadata and Extra too (the app may have put the person in them)."""
+        return cls._of(
+            session,
+            status=final.status,
+            error_code=final.error_code,
+            error_message=final.error_message,
+            request_id=final.request_id,
+            finalized_at=final.finalized_at,
+            attempts=None,
+            media=None,
+            metadata=None,
+            extra=None,
+            redacted_at=redaction.redacted_at,
         )
 
 

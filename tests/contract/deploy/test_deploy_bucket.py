@@ -38,6 +38,8 @@ def test_default_retention():
         "results/": 30,
         "verifications/": 31,
         "comparisons/": 31,
+        "webhooks/": 4,
+        "open-verifications/": 4,
         "result-checks/": 1,
     }
     aborts = [rule for rule in configuration["Rule"] if "AbortIncompleteMultipartUpload" in rule]

@@ -146,3 +146,12 @@ def test_every_handler_serves_from_the_layer_alone(layer: Path, cloud: Stack, tm
     result = run_from_layer(layer, cloud, "result_read", read, tmp_path)
     assert result["statusCode"] == 200
     assert json.loads(result["body"])["status"] == "pending"
+
+    cancel = sample("verification_lifecycle.scf-url")
+    cancel["path"] = f"/verifications/{biz_token}/cancel"
+    canceled = run_from_layer(layer, cloud, "verification_lifecycle", cancel, tmp_path)
+    assert canceled["statusCode"] == 200
+    assert json.loads(canceled["body"])["status"] == "canceled"
+
+    swept = run_from_layer(layer, cloud, "lifecycle_sweeper", sample("lifecycle_sweeper.scf-timer"), tmp_path)
+    assert set(swept) == {"closed", "still_pending", "webhooks_sent"}

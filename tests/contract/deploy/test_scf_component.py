@@ -52,6 +52,8 @@ DOCUMENTED_DEFAULT_RUNTIME = "Python3.10"
 TOOLKIT_TRIGGER_TYPES = frozenset({"timer", "cos", "apigw", "http", "ckafka", "cmq", "cls", "mps", "clb"})
 COS_TRIGGER_KEYS = frozenset({"qualifier", "bucket", "filter", "events", "enable"})
 HTTP_TRIGGER_KEYS = frozenset({"qualifier", "name", "authType", "netConfig", "corsConfig"})
+# toolkit src/modules/triggers/timer.ts formatInputs
+TIMER_TRIGGER_KEYS = frozenset({"qualifier", "name", "cronExpression", "enable", "argument"})
 # What SCF gives every function from its execution role (reference tencent-faceid-cos-scf.md §4.2).
 SCF_ROLE_VARIABLES = {
     "TENCENTCLOUD_SECRETID": "AKIDexampleexampleexample",
@@ -59,6 +61,7 @@ SCF_ROLE_VARIABLES = {
     "TENCENTCLOUD_SESSIONTOKEN": "example-session-token",
 }
 APP_TOKEN = "t" * 40  # what the deployer exports from the secret store
+WEBHOOK_SECRET = "w" * 40  # likewise, when the deployment sends webhooks
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -70,7 +73,11 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 def deployer_environment(region: str) -> dict[str, str]:
     """`set -a; . deploy/regions/<region>.env; set +a; export RELAY_APP_TOKEN=...` (deploy/README.md §5)."""
-    return {**read_env_file(ROOT / "deploy" / "regions" / f"{region}.env"), "RELAY_APP_TOKEN": APP_TOKEN}
+    return {
+        **read_env_file(ROOT / "deploy" / "regions" / f"{region}.env"),
+        "RELAY_APP_TOKEN": APP_TOKEN,
+        "RELAY_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
 
 
 def resolve_env(value: Any, environ: dict[str, str]) -> Any:
@@ -151,6 +158,11 @@ def create_trigger_requests(
                 },
             }
             request["Enable"] = "OPEN"
+        elif kind == "timer":
+            assert set(parameters) <= TIMER_TRIGGER_KEYS, sorted(set(parameters) - TIMER_TRIGGER_KEYS)
+            request["TriggerName"] = parameters.get("name") or trigger.get("name")
+            request["TriggerDesc"] = parameters.get("cronExpression")
+            request["Enable"] = "OPEN" if parameters.get("enable") else "CLOSE"
         requests.append(request)
     return requests
 
@@ -270,12 +282,19 @@ def test_triggers_become_the_intended_create_trigger_calls(deployed, functions, 
     assert cos[0]["Enable"] == "OPEN"
 
     urls = {request["key"]: request for request in requests if request["Type"] == "http"}
-    assert set(urls) == set(functions) - {"hash_on_upload"}
+    assert set(urls) == set(functions) - {"hash_on_upload", "lifecycle_sweeper"}
     for request in urls.values():
         assert request["TriggerDesc"] == {
             "AuthType": "NONE",
             "NetConfig": {"EnableIntranet": False, "EnableExtranet": True},
         }
+    (timer,) = [request for request in requests if request["Type"] == "timer"]
+    # SCF cron: second minute hour day month weekday year, here every minute.
+    assert (timer["key"], timer["TriggerDesc"], timer["Enable"]) == (
+        "lifecycle_sweeper",
+        "0 */1 * * * * *",
+        "OPEN",
+    )
     # The toolkit tells triggers apart by type and name: two with one name on a function would be one.
     identities = [(r["FunctionName"], r["Type"], r["TriggerName"]) for r in requests]
     assert len(identities) == len(set(identities))
