@@ -16,14 +16,26 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV := checkov==3.3.30
 export PYTHONPATH := $(CURDIR)/shared:$(CURDIR)
+# The other end of the runtime range (SCF's documented Python 3.10): unit and integration tests run there too.
+PY310 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python)))
+PY310_VENV := .venv-py310
+PY310_STAMP := $(PY310_VENV)/.installed
 
-.PHONY: install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check cfn-lint-current scan bench openapi shell-tools clean
+.PHONY: test-py310 install browser dev localcloud test unit contract integration e2e hardening lint format package deploy-check cfn-lint-current scan bench openapi shell-tools clean \
+	sam-local sam-local-up sam-local-down
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+$(PY310_STAMP): pyproject.toml
+	@test -n "$(PY310)" || { echo "make test-py310: no Python 3.10 (looked for ~/.pyenv/versions/3.10.*; set PY310=/path/to/python3.10)" >&2; exit 1; }
+	test -x $(PY310_VENV)/bin/python || $(PY310) -m venv $(PY310_VENV)
+	$(PY310_VENV)/bin/pip install --quiet --upgrade pip
+	$(PY310_VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $(PY310_STAMP)
 
 $(DEPLOY_STAMP):
 	test -x $(DEPLOY_VENV)/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)
@@ -57,6 +69,10 @@ dev: localcloud
 test: install
 	$(BIN)/pytest
 
+## test-py310: unit and integration tests on Python 3.10 (the whole suite runs on the dev venv's 3.11)
+test-py310: $(PY310_STAMP)
+	$(PY310_VENV)/bin/pytest tests/unit tests/integration
+
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
@@ -83,6 +99,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## package: per platform, the layer and function zips in dist/scf and dist/lambda, each installed and
+## byte-compiled by its runtime's Python (SCF: SCF_RUNTIME=Python3.10 default, or Python3.11; Lambda 3.13); cached
 package: $(STAMP)
 	$(BIN)/python -m deploy.package
 
@@ -103,11 +121,23 @@ scan: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --config-file deploy/checkov.yaml
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	@$(BIN)/python -m bench
 
 ## openapi: docs/openapi.json and docs/api.md from the functions' resolvers (tests/contract/api fails when stale)
 openapi: $(STAMP)
 	$(BIN)/python -m deploy.openapi
 
+## sam-local: every function in SAM CLI's Lambda runtime emulator (Docker), against the local cloud in a
+## container: both flows, every Lambda event shape. Installs docker.io and starts dockerd if needed (root).
+sam-local: package $(DEPLOY_STAMP)
+	$(BIN)/pytest tests/samlocal
+
+## sam-local-up / sam-local-down: the same setup left running, for `sam local invoke` by hand (README)
+sam-local-up: package $(DEPLOY_STAMP)
+	$(BIN)/python -m deploy.samlocal up
+
+sam-local-down: $(STAMP)
+	$(BIN)/python -m deploy.samlocal down
+
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) $(CFN_LINT_VENV) $(CHECKOV_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud
+	rm -rf $(VENV) $(DEPLOY_VENV) $(PY310_VENV) $(CFN_LINT_VENV) $(CHECKOV_VENV) .build dist .aws-sam .pytest_cache .mypy_cache .ruff_cache .localcloud

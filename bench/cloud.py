@@ -70,12 +70,17 @@ class BenchCloud:
         if answer.get("recorded") != [key]:
             raise BenchError(f"hash_on_upload did not record {key}: {answer}")
 
+    def fresh_live_data(self) -> str:
+        """A new live-data upload: a liveness comparison claims its live data by MD5, once
+        (LiveDataAlreadyUsed), so each one gets different bytes."""
+        return self.upload(Purpose.LIVE_DATA, SDK_DATA[::-1] + os.urandom(16), "application/octet-stream")
+
     def real_values(self) -> RealValues:
         """One upload of each purpose, recorded; the keys valid events name."""
         return RealValues(
             compare_image_key=self.upload(Purpose.COMPARE_IMAGE, PHOTO, "image/jpeg"),
             device_data_key=self.upload(Purpose.DEVICE_DATA, SDK_DATA, "application/octet-stream"),
-            live_data_key=self.upload(Purpose.LIVE_DATA, SDK_DATA[::-1], "application/octet-stream"),
+            live_data_key=self.fresh_live_data(),
             return_url=self.return_url,
         )
 

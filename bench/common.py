@@ -139,14 +139,15 @@ def run_child(
     prefix: str,
     python_options: Sequence[str] = (),
     timeout: float = 600,
+    python: Path | None = None,
 ) -> ChildReport:
-    """Run `python [options] script job.json` in a fresh interpreter; its report is the JSON after `prefix`
-    on its last such stdout line (the functions log to stdout too)."""
+    """Run `python [options] script job.json` in a fresh interpreter (this one unless `python` is given);
+    its report is the JSON after `prefix` on its last such stdout line (the functions log to stdout too)."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".json", dir=BENCH_DIR, encoding="utf-8") as job_file:
         json.dump(job, job_file)
         job_file.flush()
-        command = [sys.executable, *python_options, str(script), job_file.name]
+        command = [str(python or sys.executable), *python_options, str(script), job_file.name]
         spawned = time.monotonic_ns()
         finished = subprocess.run(
             command, env=dict(env), cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False

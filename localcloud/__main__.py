@@ -19,6 +19,11 @@ def parse_args(argv: list[str]) -> StackOptions:
     parser.add_argument("--shape", default=EventShape.SCF_URL.value, choices=[s.value for s in EventShape])
     parser.add_argument("--flavor", default="live", choices=["live", "legacy"])
     parser.add_argument("--data-dir", type=Path, default=Path(".localcloud"))
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (0.0.0.0 in a container); URLs stay 127.0.0.1",
+    )
     parser.add_argument("--cos-port", type=int, default=9000)
     parser.add_argument("--faceid-port", type=int, default=9001)
     parser.add_argument("--gateway-port", type=int, default=8000)
@@ -59,6 +64,7 @@ def parse_args(argv: list[str]) -> StackOptions:
         shape=EventShape(args.shape),
         flavor=args.flavor,
         data_dir=args.data_dir,
+        listen_host=args.host,
         cos_port=args.cos_port,
         faceid_port=args.faceid_port,
         gateway_port=args.gateway_port,

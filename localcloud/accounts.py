@@ -59,5 +59,19 @@ def function_key(function: str, region: str) -> KeyPair:
     )
 
 
+def sub_user_key(function: str, region: str) -> KeyPair:
+    """The permanent key of the CAM sub-user a Lambda function is given instead (template.yaml: one per
+    function, holding the same policy; Lambda has no Tencent role, so no session token)."""
+    return KeyPair(
+        f"AKIDlocalcloudSubuser{function.replace('_', '')}",
+        f"localcloudSubuserKey{function.replace('_', '')}",
+        policy=function_policy(function, region),
+    )
+
+
+def sub_user_keys(region: str) -> dict[str, KeyPair]:
+    return {path.stem: sub_user_key(path.stem, region) for path in sorted(POLICIES.glob("*.json"))}
+
+
 def function_keys(region: str) -> dict[str, KeyPair]:
     return {path.stem: function_key(path.stem, region) for path in sorted(POLICIES.glob("*.json"))}

@@ -128,6 +128,13 @@ class Incoming:
         return dict(self.request.query_params)
 
     @property
+    def path(self) -> str:
+        """The decoded path as the platforms pass it. Not `request.url.path`: rebuilding the URL goes through
+        urlsplit, which silently drops CR, LF and tab (a %0D in a BizToken would vanish)."""
+        path: str = self.request.scope["path"]
+        return path
+
+    @property
     def clock_text(self) -> str:
         return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(self.now))
 
@@ -141,7 +148,7 @@ def _scf_url_event(incoming: Incoming) -> dict[str, Any]:
         "body": incoming.text,
         "headers": headers,
         "httpMethod": request.method,
-        "path": request.url.path,
+        "path": incoming.path,
         "queryString": incoming.query,
     }
 
@@ -166,7 +173,7 @@ def _scf_apigw_event(incoming: Incoming) -> dict[str, Any]:
         "queryStringParameters": incoming.query,
         "headerParameters": {},
         "stageVariables": {"stage": "release"},
-        "path": request.url.path,
+        "path": incoming.path,
         "queryString": incoming.query,
         "httpMethod": request.method,
     }
@@ -177,7 +184,7 @@ def _lambda_v1_event(incoming: Incoming) -> dict[str, Any]:
     request, route, query = incoming.request, incoming.route, incoming.query
     return {
         "resource": route.path,
-        "path": request.url.path,
+        "path": incoming.path,
         "httpMethod": request.method,
         "headers": dict(request.headers.items()),
         "multiValueHeaders": {k: request.headers.getlist(k) for k in request.headers},
@@ -190,7 +197,7 @@ def _lambda_v1_event(incoming: Incoming) -> dict[str, Any]:
             "apiId": "local",
             "resourcePath": route.path,
             "httpMethod": request.method,
-            "path": f"/Prod{request.url.path}",
+            "path": f"/Prod{incoming.path}",
             "protocol": "HTTP/1.1",
             "requestId": incoming.request_id,
             "requestTime": incoming.clock_text,
@@ -210,7 +217,7 @@ def _lambda_v2_event(incoming: Incoming) -> dict[str, Any]:
     return {
         "version": "2.0",
         "routeKey": route_key,
-        "rawPath": request.url.path,
+        "rawPath": incoming.path,
         "rawQueryString": request.url.query,
         "headers": {k: ",".join(request.headers.getlist(k)) for k in request.headers},
         "queryStringParameters": incoming.query or None,
@@ -221,7 +228,7 @@ def _lambda_v2_event(incoming: Incoming) -> dict[str, Any]:
             "domainName": request.url.netloc,
             "http": {
                 "method": request.method,
-                "path": request.url.path,
+                "path": incoming.path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": incoming.source_ip,
                 "userAgent": request.headers.get("user-agent", ""),

@@ -40,6 +40,9 @@ class StackOptions:
     shape: EventShape = EventShape.SCF_URL
     flavor: str = "live"
     data_dir: Path = Path(".localcloud")
+    # Where the servers listen. Their URLs stay on 127.0.0.1: in a container with the same ports published
+    # on the host's loopback (`make sam-local`), those URLs work inside the container and on the host alike.
+    listen_host: str = "127.0.0.1"
     cos_port: int = 0
     faceid_port: int = 0
     gateway_port: int = 0
@@ -73,7 +76,12 @@ class Stack:
         self.webhook_url = options.webhook_url or f"{self.gateway_url}{RECEIVER_PATH}"
         self.webhooks = WebhookReceiver()
         self.function_keys = accounts.function_keys(options.region)
-        self.keys = [*accounts.KEYS, *self.function_keys.values()]
+        # SCF functions sign with their role's temporary key, Lambda functions with a sub-user's (sam local).
+        self.keys = [
+            *accounts.KEYS,
+            *self.function_keys.values(),
+            *accounts.sub_user_keys(options.region).values(),
+        ]
         self._servers: list[BackgroundServer] = []
         self._scheduler: Scheduler | None = None
 
@@ -151,8 +159,9 @@ class Stack:
     def start(self) -> "Stack":
         cos = create_cos_app(self._cos_config(), clock=self.clock)
         faceid = create_faceid_app(self._faceid_config(), clock=self.clock)
-        self._servers.append(BackgroundServer(cos, self.cos_port).start())
-        self._servers.append(BackgroundServer(faceid, self.faceid_port).start())
+        host = self.options.listen_host
+        self._servers.append(BackgroundServer(cos, self.cos_port, host).start())
+        self._servers.append(BackgroundServer(faceid, self.faceid_port, host).start())
         self._apply_bucket_rules()
         if self.options.with_gateway:
             # Each function reads its settings (and so its own key) once, when it is loaded.
@@ -171,7 +180,7 @@ class Stack:
                     api_document,
                 ],
             )
-            self._servers.append(BackgroundServer(gateway, self.gateway_port).start())
+            self._servers.append(BackgroundServer(gateway, self.gateway_port, host).start())
             if self.options.sweep_every > 0:
                 self._scheduler = Scheduler(
                     f"{self.gateway_url}/_invoke/lifecycle_sweeper", self.options.sweep_every

@@ -239,6 +239,9 @@ def _app_token_gate(expected: SecretStr | str) -> Callable[[Mapping[str, Any]], 
     return check
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def http_handler(
     resolver: APIGatewayHttpResolver,
     logger: Logger,
@@ -272,6 +275,11 @@ def http_handler(
         denied = gate(event) if gate is not None else None
         if denied is not None:
             return denied
+        if _CONTROL_CHARACTER.search(event["rawPath"]):
+            # Powertools anchors its route patterns with `$`, which also matches before a final newline:
+            # `/verifications/<token>\n` would reach the route as `<token>`. No route has such a path.
+            not_found = RouteNotFound()
+            return json_response(not_found.status, not_found.body())
         if body_size(event) > max_body_bytes:
             too_large = ContentTooLarge(
                 f"The request body is larger than {max_body_bytes} bytes; "

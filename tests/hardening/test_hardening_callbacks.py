@@ -102,6 +102,8 @@ PATH_TOKENS: dict[str, Value] = {
     "unknown": lambda w: UNKNOWN_TOKEN,
     "another deployment's": lambda w: w.foreign_token,
     "ours in lower case (a different token)": lambda w: w.token.lower(),
+    "ours after an encoded CR (urlsplit would drop it)": lambda w: f"%0D{w.token}",
+    "ours before an encoded LF": lambda w: f"{w.token}%0A",
     "ours in mixed case": lambda w: mixed_case(w.token),
     "encoded dot-dot": lambda w: "%2e%2e",
     "encoded dot": lambda w: "%2E",

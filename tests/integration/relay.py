@@ -95,19 +95,7 @@ class Relay:
         return dict(answer.json())
 
     def complete_on_faceid(self, verification_url: str, choice: str) -> str:
-        """What the user does on FaceID's page; returns where FaceID sends the browser."""
-        page = requests.get(verification_url, timeout=30)
-        assert page.status_code == 200, page.text
-        parts = urlsplit(verification_url)
-        token = parse_qs(parts.query)["token"][0]
-        answer = requests.post(
-            f"{parts.scheme}://{parts.netloc}{parts.path}",
-            data={"token": token, "outcome": choice},
-            allow_redirects=False,
-            timeout=30,
-        )
-        assert answer.status_code in (302, 303), answer.text
-        return str(answer.headers["Location"])
+        return complete_on_faceid(verification_url, choice)
 
     def callback(self, url: str) -> requests.Response:
         return requests.get(url, allow_redirects=False, timeout=60)
@@ -142,6 +130,22 @@ class Relay:
     def faceid_calls(self, action: str) -> list[dict[str, Any]]:
         calls = requests.get(f"{self.stack.faceid}/_control/calls", timeout=10).json()
         return [call for call in calls if call["action"] == action]
+
+
+def complete_on_faceid(verification_url: str, choice: str) -> str:
+    """What the user does on FaceID's page; returns where FaceID sends the browser."""
+    page = requests.get(verification_url, timeout=30)
+    assert page.status_code == 200, page.text
+    parts = urlsplit(verification_url)
+    token = parse_qs(parts.query)["token"][0]
+    answer = requests.post(
+        f"{parts.scheme}://{parts.netloc}{parts.path}",
+        data={"token": token, "outcome": choice},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code in (302, 303), answer.text
+    return str(answer.headers["Location"])
 
 
 def photo() -> bytes:

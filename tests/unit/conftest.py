@@ -25,10 +25,10 @@ def _read_event(name: str) -> Any:
 
 
 def http_event_names() -> list[str]:
-    """ "<function>.<shape>" of every HTTP sample event."""
+    """ "<function>.<shape>" of every HTTP sample event (events/sam-env.json is `sam local`'s --env-vars)."""
     return sorted(
         p.stem
-        for p in EVENTS_DIR.glob("*.json")
+        for p in EVENTS_DIR.glob("*.*.json")
         if not p.stem.startswith((COS_EVENT_PREFIX, TIMER_EVENT_PREFIX))
     )
 

@@ -16,13 +16,24 @@ from faceid_relay.errors import (
 )
 from faceid_relay.faceid import IssuedWebVerification, WebVerificationOutcome
 from faceid_relay.flows.issuing import issue_verification_token
+from faceid_relay.flows.lifecycle import redact_verification
 from faceid_relay.flows.results import finish_verification, read_verification_result
 from faceid_relay.models.records import FinalRecord, final_key, idempotency_key
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import Attempt
 from faceid_relay.models.rules import Action
 from faceid_relay.settings import Settings
-from tests.fakes import BIZ_TOKEN, BUCKET, NOW, FakeBucket, FakeFaceId, md5_of, media_link, settings
+from tests.fakes import (
+    BIZ_TOKEN,
+    BUCKET,
+    NOW,
+    FakeBucket,
+    FakeFaceId,
+    FakeReceiver,
+    md5_of,
+    media_link,
+    settings,
+)
 
 IMAGE_KEY = "uploads/compare-image/c4e8a1f05b2d4c6e8f0a1b3c5d7e9f10"
 JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 50
@@ -381,3 +392,20 @@ def test_the_return_location_keeps_the_apps_own_query_and_fragment_byte_for_byte
     faceid.outcome = WebVerificationOutcome("passed", 0, "Success")
 
     assert finish_verification(token, settings(), bucket, faceid) == location
+
+
+def test_webhooks_carry_the_apps_metadata_when_it_gave_any_and_not_after_a_redaction() -> None:
+    bucket, faceid, receiver = FakeBucket(), FakeFaceId(), FakeReceiver()
+    with_metadata = issue(bucket, faceid, metadata={"userId": "u-1"})
+    faceid.issued = IssuedWebVerification(OTHER_TOKEN, f"https://faceid.example/verify/{OTHER_TOKEN}")
+    without = issue(bucket, faceid)
+    faceid.outcome = WebVerificationOutcome("passed", 0, "Success")
+
+    finish_verification(with_metadata, settings(), bucket, faceid, receiver)
+    finish_verification(without, settings(), bucket, faceid, receiver)
+    redact_verification(with_metadata, settings(), bucket, receiver)
+
+    passed_with, passed_without, redacted = (event["data"] for event in receiver.events())
+    assert passed_with["metadata"] == {"userId": "u-1"}
+    assert "metadata" not in passed_without
+    assert "metadata" not in redacted

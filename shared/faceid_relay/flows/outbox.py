@@ -50,12 +50,16 @@ HasTime = Callable[[], bool]
 def verification_event(
     session: SessionRecord, final: FinalRecord, event_type: WebhookEventType, at: datetime
 ) -> WebhookEvent:
-    """The event; built only from stored records, so whoever builds it builds the same bytes."""
+    """The event; built only from stored records, so whoever builds it builds the same bytes. The app's
+    metadata goes with it, except once the verification is redacted (it is erased with the person)."""
+    data = WebhookEventData(
+        biz_token=session.biz_token,
+        reference=session.reference,
+        status=final.status,
+        metadata=None if event_type == "verification.redacted" else session.metadata,
+    )
     return WebhookEvent(
-        id=webhook_event_id(session.biz_token, event_type),
-        type=event_type,
-        created_at=at,
-        data=WebhookEventData(biz_token=session.biz_token, reference=session.reference, status=final.status),
+        id=webhook_event_id(session.biz_token, event_type), type=event_type, created_at=at, data=data
     )
 
 

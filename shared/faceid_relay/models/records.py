@@ -63,7 +63,12 @@ class StoredRecord(BaseModel):
     is written once (x-cos-forbid-overwrite), and a state change is a new record."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True, frozen=True, extra="ignore"
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        frozen=True,
+        extra="ignore",
+        defer_build=True,
     )
 
 
@@ -176,6 +181,11 @@ class WebhookEventData(StoredRecord):
     biz_token: BizToken = Field(description="FaceID's BizToken.")
     reference: str | None = Field(description="The app's own reference, as given at issuance.")
     status: FinalStatus = Field(description="The verification's status.")
+    metadata: Metadata | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The app's metadata as given at issuance, when it gave any (never after a redaction).",
+    )
 
 
 class WebhookEvent(StoredRecord):

@@ -31,7 +31,11 @@ class ApiRequest(BaseModel):
     catalogue error naming the field, which pydantic (and Powertools' validation) lets through unchanged."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", hide_input_in_errors=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        hide_input_in_errors=True,
+        defer_build=True,
     )
 
 

@@ -24,7 +24,9 @@ VerificationStatus = Literal["pending", "passed", "failed", "expired", "canceled
 class ApiResponse(BaseModel):
     """camelCase on the wire whatever the caller's `by_alias`; snake_case in Python."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True, defer_build=True
+    )
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:

@@ -1,5 +1,5 @@
-"""The package builder: the layer holds what the code imports, of the Tencent SDK only common + faceid, and
-stays within its size budget (bytes, not time). Built once for this module in a temporary folder (~10 s)."""
+"""The package builder: per platform, the layer holds what the code imports, of the Tencent SDK only common +
+faceid, compiled for the platform's own Python, and stays within its size budget (bytes, not time)."""
 
 import ast
 import subprocess
@@ -13,19 +13,27 @@ from deploy.package import (
     LAYER_UNZIPPED_BUDGET,
     LAYER_ZIP_BUDGET,
     RELAY_PACKAGE,
+    PackageError,
     PackageReport,
-    build,
+    default_scf_python,
+    find_interpreter,
     function_dirs,
+    scf_runtime,
     write_zip,
 )
 
-LAYERS = {"layer-lambda": "python/", "layer-scf": ""}
+PLATFORMS = {"lambda": "python/", "scf": ""}
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory) -> PackageReport:
-    root = tmp_path_factory.mktemp("package")
-    return build(out_dir=root / ".build", dist_dir=root / "dist")
+@pytest.fixture(params=PLATFORMS)
+def platform(request) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def report(artifacts: dict[str, PackageReport], platform: str) -> PackageReport:
+    return artifacts[platform]
 
 
 def names(path: Path) -> list[str]:
@@ -33,52 +41,73 @@ def names(path: Path) -> list[str]:
         return archive.namelist()
 
 
-@pytest.mark.parametrize(("layer", "prefix"), LAYERS.items())
-def test_layer_keeps_only_the_faceid_part_of_the_tencentcloud_sdk(report, layer, prefix):
-    entries = names(report[layer].path)
+def test_layer_keeps_only_the_faceid_part_of_the_tencentcloud_sdk(report, platform):
+    prefix = PLATFORMS[platform]
+    entries = names(report.layer.path)
     assert all(entry.startswith(prefix) for entry in entries)
     sdk = {
         entry.removeprefix(prefix).split("/")[1]
         for entry in entries
         if entry.startswith(f"{prefix}tencentcloud/")
     }
-    assert sdk == {"__init__.py", "common", "faceid"}
+    assert sdk == {"__init__.py", "__pycache__", "common", "faceid"}
     assert f"{prefix}faceid_relay/__init__.py" in entries
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_layer_is_within_its_size_budget(report, layer):
-    artefact = report[layer]
-    assert artefact.zip_bytes <= LAYER_ZIP_BUDGET, report.table()
-    assert artefact.unzipped_bytes <= LAYER_UNZIPPED_BUDGET, report.table()
+def test_layer_is_within_its_size_budget(report):
+    assert report.layer.zip_bytes <= LAYER_ZIP_BUDGET, report.table()
+    assert report.layer.unzipped_bytes <= LAYER_UNZIPPED_BUDGET, report.table()
 
 
-@pytest.mark.parametrize("layer", LAYERS)
-def test_layer_has_no_bytecode_or_tests(report, layer):
-    junk = [
-        name
-        for name in names(report[layer].path)
-        if "__pycache__" in name or "/tests/" in name or name.endswith(".pyc")
-    ]
-    assert not junk
+def test_every_module_ships_with_bytecode_for_its_runtime_only(report):
+    """One .pyc per .py, for the platform's CPython version; no tests."""
+    entries = names(report.layer.path)
+    tag = report.runtime.python.replace(".", "")
+    sources = {name for name in entries if name.endswith(".py")}
+    compiled = {name for name in entries if name.endswith(".pyc")}
+    expected = {
+        f"{name.rsplit('/', 1)[0] + '/' if '/' in name else ''}__pycache__/{name.rsplit('/', 1)[-1][:-3]}"
+        f".cpython-{tag}.pyc"
+        for name in sources
+    }
+    assert compiled == expected
+    assert not [name for name in entries if "/tests/" in name]
 
 
-def test_every_function_zip_holds_just_its_folder(report):
+def test_every_function_zip_holds_its_folder_and_bytecode(report):
+    tag = report.runtime.python.replace(".", "")
     for folder in function_dirs():
         entries = names(report[folder.name].path)
-        assert "app.py" in entries
         files = [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-        assert entries == sorted(p.relative_to(folder).as_posix() for p in files)
+        sources = sorted(p.relative_to(folder).as_posix() for p in files)
+        assert [entry for entry in entries if "__pycache__" not in entry] == sources
+        assert f"__pycache__/app.cpython-{tag}.pyc" in entries
+
+
+def test_scf_runtime_is_a_setting_with_two_documented_values(monkeypatch):
+    assert scf_runtime().python == "3.10"
+    monkeypatch.setenv("SCF_RUNTIME", "Python3.11")
+    assert default_scf_python() == "3.11"
+    assert scf_runtime("3.11").python == "3.11"
+    with pytest.raises(PackageError, match=r"3\.12"):
+        scf_runtime("3.12")
+
+
+def test_missing_interpreter_is_named(monkeypatch, tmp_path):
+    monkeypatch.setattr("deploy.package.PYENV_VERSIONS", tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PackageError, match=r"No Python 3\.10 interpreter.*pyenv install 3\.10"):
+        find_interpreter("3.10")
 
 
 def test_layer_imports_everything_the_code_imports(report):
-    """Every third-party module the relay imports loads from the layer alone (on this Linux CPython 3.11)."""
+    """Every third-party module the relay imports loads from the layer alone, in the runtime's interpreter."""
     sources = [*RELAY_PACKAGE.rglob("*.py"), *(folder / "app.py" for folder in function_dirs())]
     modules = sorted(set().union(*(third_party_imports(source) for source in sources)) | {"faceid_relay"})
     script = "import importlib, sys\nfor name in sys.argv[1:]: importlib.import_module(name)"
     result = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
-        [sys.executable, "-S", "-c", script, *modules],
-        env={"PYTHONPATH": str(report.layer_dir / "python")},
+        [str(report.interpreter), "-S", "-c", script, *modules],
+        env={"PYTHONPATH": str(report.layer_dir), "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,
         text=True,
         check=False,

@@ -163,7 +163,7 @@ def test_sam_runtime_matches_the_layer(documents):
     layers = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::LayerVersion"]
     assert template["Globals"]["Function"]["Runtime"] == "python3.13"
     assert [layer["Properties"]["CompatibleRuntimes"] for layer in layers] == [["python3.13"]]
-    assert [layer["Properties"]["ContentUri"] for layer in layers] == [".build/layer"]
+    assert [layer["Properties"]["ContentUri"] for layer in layers] == [".build/lambda/layer"]
 
 
 def test_sam_snapstart_is_a_parameter_on_published_versions(documents, sam_functions):
@@ -316,5 +316,5 @@ def test_scf_layer_instance_feeds_the_functions(documents, scf_inputs):
     layer = documents["layer"]
     version = scf_inputs["layers"][0]["version"]
     assert version == f"${{output:${{stage}}:${{app}}:{layer['name']}.version}}"
-    assert layer["inputs"]["src"] == "../../.build/layer/python"
+    assert layer["inputs"]["src"] == "../../.build/scf/layer/python"
     assert layer["inputs"]["runtimes"] == [scf_inputs["runtime"]]
