@@ -292,19 +292,10 @@ class Settings(BaseModel):
     def _callback_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        try:
-            url = Url(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an absolute URL") from None
+        url = _absolute_url(value)
         if url.scheme not in ("https", "http") or url.username or url.password:
             raise ValueError(f"{value!r} must be an https URL without user name or password")
-        try:
-            parse_origin(f"{url.scheme}://{url.host}:{url.port}")
-        except ValueError:
-            raise ValueError(
-                f"{value!r} must use https (http only for 127.0.0.1, localhost or [::1]) and a host "
-                "without a trailing dot"
-            ) from None
+        _require_secure_origin(url, value)
         if url.query is not None or url.fragment is not None:
             raise ValueError(
                 f"{value!r} must have no query or fragment: FaceID appends ?token=<BizToken> itself"
@@ -318,16 +309,8 @@ class Settings(BaseModel):
     def _webhook_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        try:
-            url = Url(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an absolute URL") from None
-        try:
-            parse_origin(f"{url.scheme}://{url.host}:{url.port}")
-        except ValueError:
-            raise ValueError(
-                f"{value!r} must use https (http only for 127.0.0.1, localhost or [::1])"
-            ) from None
+        url = _absolute_url(value)
+        _require_secure_origin(url, value)
         if url.username or url.password or url.fragment is not None:
             raise ValueError(f"{value!r} must have no user name, password or fragment")
         return str(url)
@@ -386,6 +369,24 @@ class Settings(BaseModel):
         if text is not None and text != text.strip():
             raise ValueError("has spaces around it; remove them")
         return value
+
+
+def _absolute_url(value: str) -> Url:
+    try:
+        return Url(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an absolute URL") from None
+
+
+def _require_secure_origin(url: Url, value: str) -> None:
+    """The scheme and host rule of an origin (parse_origin), for an endpoint URL with a path."""
+    try:
+        parse_origin(f"{url.scheme}://{url.host}:{url.port}")
+    except ValueError:
+        raise ValueError(
+            f"{value!r} must use https (http only for 127.0.0.1, localhost or [::1]) and a host "
+            "without a trailing dot"
+        ) from None
 
 
 def _variables_to_read(environ: Mapping[str, str]) -> dict[str, str]:

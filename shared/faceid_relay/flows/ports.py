@@ -2,7 +2,9 @@
 storage.Storage, faceid.FaceId and webhooks.WebhookEndpoint serve them in a function, in-memory fakes in
 unit tests and benchmarks."""
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from faceid_relay import faceid
 from faceid_relay.models.rules import Action, ApiFlavor
@@ -57,3 +59,12 @@ class FaceIdApi(Protocol):
     def get_web_verification_result(
         self, flavor: ApiFlavor, biz_token: str
     ) -> faceid.WebVerificationOutcome: ...
+
+
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def read_record(storage: Bucket, key: str, model: type[Record]) -> Record | None:
+    """The record stored at `key`, or None where there is none."""
+    stored = storage.read_json(key)
+    return None if stored is None else model.model_validate(stored)

@@ -11,7 +11,7 @@ from faceid_relay.errors import InvalidToken, ProviderMediaUnavailable, RelayErr
 from faceid_relay.faceid import PROVIDER_ERRORS, WebVerificationOutcome
 from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
 from faceid_relay.flows.outbox import final_event, publish
-from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver
+from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver, read_record
 from faceid_relay.models.records import (
     FinalRecord,
     RedactionRecord,
@@ -93,11 +93,10 @@ def return_location(session: SessionRecord, status: str) -> str:
 
 
 def read_session(raw_token: str, storage: Bucket) -> SessionRecord:
-    token = validate_biz_token(raw_token)
-    stored = storage.read_json(session_key(token))
-    if stored is None:
+    session = read_record(storage, session_key(validate_biz_token(raw_token)), SessionRecord)
+    if session is None:
         raise VerificationNotFound()
-    return SessionRecord.model_validate(stored)
+    return session
 
 
 def finalize_verification(

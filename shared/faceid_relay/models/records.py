@@ -294,15 +294,20 @@ def _upload_path(key: str) -> str:
 
 
 def session_key(biz_token: str) -> str:
-    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/session.json"
+    return _verification_file(biz_token, "session")
 
 
 def final_key(biz_token: str) -> str:
-    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/final.json"
+    return _verification_file(biz_token, "final")
 
 
 def redaction_key(biz_token: str) -> str:
-    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/redacted.json"
+    return _verification_file(biz_token, "redacted")
+
+
+def _verification_file(biz_token: str, name: str) -> str:
+    """verifications/<BizToken>/<name>.json."""
+    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/{name}.json"
 
 
 def upload_records_prefix(key: str) -> str:
