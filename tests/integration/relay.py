@@ -148,6 +148,14 @@ def complete_on_faceid(verification_url: str, choice: str) -> str:
     return str(answer.headers["Location"])
 
 
+def preflight(url: str, origin: str, method: str, headers: str | None = None) -> requests.Response:
+    """The OPTIONS a browser on `origin` sends before a `method` request with `headers` (comma-separated)."""
+    asked = {"Origin": origin, "Access-Control-Request-Method": method}
+    if headers is not None:
+        asked["Access-Control-Request-Headers"] = headers
+    return requests.options(url, headers=asked, timeout=30)
+
+
 def photo() -> bytes:
     return PHOTO
 
