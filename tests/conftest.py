@@ -5,6 +5,9 @@ import os
 
 from hypothesis import settings
 
+# Chromium and its page, shared by the e2e and hardening suites (one Playwright per session).
+pytest_plugins = ("tests.browser",)
+
 settings.register_profile("default", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True)
 settings.load_profile("ci" if os.environ.get("CI") else "default")

@@ -93,7 +93,7 @@ class FakeBucket:
     def presign_download_for_provider(self, key: str, ttl: int) -> str:
         return f"{BUCKET_URL}/{key}?for=provider&ttl={ttl}&sign=fake"
 
-    def presign_download_for_client(self, key: str, ttl: int) -> str:
+    def presign_download_for_client(self, key: str, ttl: int, *, content_type: str, filename: str) -> str:
         return f"{BUCKET_URL}/{key}?for=client&ttl={ttl}&sign=fake"
 
     def digest(self, key: str, sniff_bytes: int = 64, deadline: float | None = None) -> ObjectDigest | None:

@@ -1,5 +1,6 @@
 """GET /callback?token= — where FaceID sends the browser: the result is copied out once, the session
-marked final, and the browser sent to the returnUrl fixed at issuance. No app token (browsers call it)."""
+marked final, and the browser sent to the returnUrl fixed at issuance. No app token (browsers call it);
+a browser meets a page, or its returnUrl with status=error, where an API client gets the JSON error."""
 
 from typing import Annotated
 
@@ -8,9 +9,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver
 from faceid_relay.flows.results import RESULT_ERRORS, finish_verification
+from faceid_relay.pages import prefers_html
 from faceid_relay.runtime import http_function
 
-fn = http_function(lambda settings: [settings.web_actions.read_result], app_token=False)
+fn = http_function(
+    lambda settings: [settings.web_actions.read_result],
+    app_token=False,
+    error_pages=True,
+    rate_limit_backoff=False,
+)
 app = fn.app
 
 
@@ -26,8 +33,9 @@ def verification_callback(
     faceid: Annotated[FaceIdApi, Depends(fn.faceid_api)],
     webhooks: Annotated[WebhookReceiver | None, Depends(fn.webhook_receiver)],
 ) -> Response[str]:
-    location = finish_verification(token, fn.settings, storage, faceid, webhooks)
-    return Response(status_code=302, headers={"Location": location, "Cache-Control": "no-store"}, body="")
+    person = prefers_html(app.current_event.headers.get("accept"))
+    location = finish_verification(token, fn.settings, storage, faceid, webhooks, redirect_failures=person)
+    return Response(status_code=302, headers={"Location": location}, body="")
 
 
 handler = fn.handler

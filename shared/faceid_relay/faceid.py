@@ -234,7 +234,8 @@ _LINKED_MEDIA = {"bestFrame": ("VideoBestFrameUrl", "VideoBestFrameMd5"), "video
 
 
 class FaceId:
-    """FaceID for one deployment region. `remaining` tells how long the function may still run.
+    """FaceID for one deployment region. `remaining` tells how long the function may still run; without
+    `backoff` (a path anyone may call) a rate limit is raised at once instead of retried.
 
     Each action has a method that takes and returns our types; `call` is the raw action call beneath them."""
 
@@ -245,10 +246,12 @@ class FaceId:
         *,
         send: Send | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        backoff: bool = True,
     ) -> None:
         self._send: Send = send or _SdkSender(settings)
         self._remaining: RemainingSeconds = remaining or (lambda: 30.0)
         self._sleep = sleep
+        self._backoff = backoff
 
     def create_upload_url(self, target_action: Action) -> UploadUrl:
         answer = self.call(Action.CreateUploadUrl, {"TargetAction": str(target_action)})
@@ -359,7 +362,7 @@ class FaceId:
                 if not isinstance(provider_error(error), RateLimited):
                     raise
                 delay = BACKOFF_JITTER.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
-                if self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
+                if not self._backoff or self._remaining() < delay + SECONDS_NEEDED_FOR_A_RETRY:
                     raise
                 metrics.add_metric(name="ProviderRateLimitRetries", unit=MetricUnit.Count, value=1)
                 self._sleep(delay)

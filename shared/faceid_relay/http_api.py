@@ -2,6 +2,7 @@
 one mapping of every failure to `{code, message, field?}`, the app-token check, and the entry point."""
 
 import hmac
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,11 +19,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
 
 from faceid_relay.errors import (
+    ContentTooLarge,
     InternalError,
     InvalidRequest,
     RelayError,
@@ -32,15 +33,18 @@ from faceid_relay.errors import (
     UnsupportedEvent,
 )
 from faceid_relay.models.responses import ErrorBody
-from faceid_relay.observability import metrics
+from faceid_relay.observability import metrics, record_error
+from faceid_relay.pages import PAGE_HEADERS, error_page, prefers_html
 from faceid_relay.platform.context import wrap_context
 from faceid_relay.platform.http import (
     UnsupportedEventError,
     body_is_text,
+    body_size,
     json_response,
     to_http_api_v2,
     to_platform_response,
 )
+from faceid_relay.settings import DEFAULT_MAX_BODY_BYTES
 
 Handler = Callable[[Any, Any], dict[str, Any]]
 
@@ -50,6 +54,12 @@ CORS_ALLOW_HEADERS = frozenset({"Authorization", "Content-Type", "Idempotency-Ke
 CORS_EXPOSE_HEADERS = ("Retry-After",)
 # Pydantic prefixes the messages of custom validators with these; the client needs only the reason.
 _VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
+# Every request body is a flat JSON object of a few KB; these bound what parsing one may cost. Deeper nesting
+# made json.loads raise RecursionError, a longer integer Python's int-string limit (4,300 digits): both 500s.
+MAX_JSON_DEPTH = 16
+MAX_JSON_INTEGER_DIGITS = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def create_resolver(
@@ -57,6 +67,7 @@ def create_resolver(
     cors_origins: Sequence[str] = (),
     strip_prefixes: Sequence[str] = (),
     logger: Logger | logging.Logger | None = None,
+    error_pages: bool = False,
 ) -> APIGatewayHttpResolver:
     """A validating resolver whose every error is `{code, message, field?}` JSON. A function reads:
 
@@ -69,47 +80,56 @@ def create_resolver(
 
     cors_origins: exact origins (`https://app.example.com`) allowed to call from a browser; none → CORS off.
     strip_prefixes: path prefixes an API Gateway publishes the function under (see platform/http.py).
-    logger: where unexpected errors are logged (the function's Powertools Logger; stdlib otherwise)."""
+    logger: where unexpected errors are logged (the function's Powertools Logger; stdlib otherwise).
+    error_pages: errors are an HTML page (pages.py) when the request prefers HTML: for routes a person's
+    browser opens (the callback); API clients keep the JSON."""
     resolver = APIGatewayHttpResolver(
         cors=_cors_config(cors_origins),
         # Powertools' debug mode (POWERTOOLS_DEV) prints every event, bearer token included: never.
         debug=False,
         strip_prefixes=list(strip_prefixes) or None,
+        json_body_deserializer=parse_json_body,
         enable_validation=True,
         # Without this, output that breaks a route's return annotation is raised as RequestValidationError and
         # would blame the client; with it, it is ResponseValidationError, answered 500 below.
         response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
     )
 
-    for exception_class, handle in _error_handlers(logger or logging.getLogger(__name__)).items():
+    def error_response(error: RelayError) -> Response[Any]:
+        if error_pages and prefers_html(resolver.current_event.headers.get("accept")):
+            headers = {**error.headers(), **PAGE_HEADERS}
+            return Response(status_code=error.status, body=error_page(error), headers=headers)
+        return _error_response(error)
+
+    for exception_class, handle in _error_handlers(
+        logger or logging.getLogger(__name__), error_response
+    ).items():
         resolver.exception_handler(exception_class)(handle)
     return resolver
 
 
 def _error_handlers(
-    log: Logger | logging.Logger,
-) -> dict[type[Exception], Callable[[Any], Response[dict[str, Any]]]]:
-    """Every failure as `{code, message, field?}`. Powertools picks the handler of the nearest class in the
-    exception's MRO, so Exception is the fallback."""
+    log: Logger | logging.Logger, respond: Callable[[RelayError], Response[Any]]
+) -> dict[type[Exception], Callable[[Any], Response[Any]]]:
+    """Every failure as the catalogue error `respond` renders (`{code, message, field?}`, or a page).
+    Powertools picks the handler of the nearest class in the exception's MRO, so Exception is the fallback."""
 
-    def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
-        return _error_response(_invalid_request(error.errors()))
+    def invalid_request(error: RequestValidationError) -> Response[Any]:
+        return respond(_invalid_request(error.errors()))
 
-    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
-        return _error_response(UnsupportedContentType("Send the request body as application/json."))
+    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[Any]:
+        return respond(UnsupportedContentType("Send the request body as application/json."))
 
-    def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
-        return _error_response(RouteNotFound())
+    def route_not_found(_: NotFoundError) -> Response[Any]:
+        return respond(RouteNotFound())
 
-    def relay_error(error: RelayError) -> Response[dict[str, Any]]:
-        metrics.add_metric(name=error.code, unit=MetricUnit.Count, value=1)
-        if error.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            log.error("Request failed: %s", error.code, exc_info=error)
-        return _error_response(error)
+    def relay_error(error: RelayError) -> Response[Any]:
+        record_error(error, log)
+        return respond(error)
 
-    def unexpected_error(error: Exception) -> Response[dict[str, Any]]:
+    def unexpected_error(error: Exception) -> Response[Any]:
         log.error("Unhandled error", exc_info=error)
-        return _error_response(InternalError())
+        return respond(InternalError())
 
     return {
         RequestValidationError: invalid_request,
@@ -132,8 +152,33 @@ IdempotencyKey = Annotated[
 # What the edge itself can answer on any route (validation, the unexpected), on a route with a body, and
 # on one with a path parameter (a value the router's pattern does not match).
 EDGE_ERRORS: tuple[type[RelayError], ...] = (InvalidRequest, InternalError)
-BODY_ERRORS: tuple[type[RelayError], ...] = (UnsupportedContentType,)
+BODY_ERRORS: tuple[type[RelayError], ...] = (UnsupportedContentType, ContentTooLarge)
 PATH_ERRORS: tuple[type[RelayError], ...] = (RouteNotFound,)
+
+
+def parse_json_body(text: str) -> Any:
+    """A request body as JSON, refusing (400, field body) nesting deeper than MAX_JSON_DEPTH before parsing
+    and integers longer than MAX_JSON_INTEGER_DIGITS while parsing; invalid JSON raises JSONDecodeError,
+    which the resolver answers as such."""
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidRequest(
+                f"The body nests objects or arrays deeper than {MAX_JSON_DEPTH} levels; "
+                "send the flat object the route documents.",
+                field="body",
+            )
+    return json.loads(text, parse_int=_bounded_int)
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_JSON_INTEGER_DIGITS:
+        raise InvalidRequest(
+            f"The body has an integer longer than {MAX_JSON_INTEGER_DIGITS} digits; no field takes one.",
+            field="body",
+        )
+    return int(digits)
 
 
 def documented_responses(
@@ -198,13 +243,18 @@ _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def http_handler(
-    resolver: APIGatewayHttpResolver, logger: Logger, *, app_token: SecretStr | str | None = None
+    resolver: APIGatewayHttpResolver,
+    logger: Logger,
+    *,
+    app_token: SecretStr | str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Handler:
     """The function's entry point, `handler(event, context)`, for SCF and Lambda alike.
 
     Wraps the context, adapts the event to HTTP API v2 (an unknown event is answered 400), injects the
     context into the logger with the request id as correlation id, checks the app token when one is
-    given, resolves, and shapes the response for the platform."""
+    given, refuses a body over `max_body_bytes` (413) before reading it, resolves, and shapes the response
+    for the platform; no answer may be stored by a browser or a proxy."""
     gate = _app_token_gate(app_token) if app_token is not None else None
 
     # log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT: events carry the app's bearer token.
@@ -219,24 +269,43 @@ def http_handler(
             unsupported = UnsupportedEvent(str(error))
             return json_response(unsupported.status, unsupported.body())
         logger.set_correlation_id(request.event["requestContext"]["requestId"])
-        denied = gate(request.event) if gate is not None else None
+        return to_platform_response(_not_stored(answer(request.event, context)), request.shape)
+
+    def answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        denied = gate(event) if gate is not None else None
         if denied is not None:
-            return to_platform_response(denied, request.shape)
-        if _CONTROL_CHARACTER.search(request.event["rawPath"]):
+            return denied
+        if _CONTROL_CHARACTER.search(event["rawPath"]):
             # Powertools anchors its route patterns with `$`, which also matches before a final newline:
             # `/verifications/<token>\n` would reach the route as `<token>`. No route has such a path.
             not_found = RouteNotFound()
-            return to_platform_response(json_response(not_found.status, not_found.body()), request.shape)
-        if not body_is_text(request.event):
+            return json_response(not_found.status, not_found.body())
+        if body_size(event) > max_body_bytes:
+            too_large = ContentTooLarge(
+                f"The request body is larger than {max_body_bytes} bytes; "
+                "no request of this API is that large.",
+                field="body",
+            )
+            return json_response(too_large.status, too_large.body())
+        if not body_is_text(event):
             invalid = InvalidRequest("The body is not valid JSON.", field="body")
-            return to_platform_response(json_response(invalid.status, invalid.body()), request.shape)
-        return to_platform_response(resolver.resolve(request.event, context), request.shape)
+            return json_response(invalid.status, invalid.body())
+        return resolver.resolve(event, context)
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
         response: dict[str, Any] = handle(event, wrap_context(context))
         return response
 
     return handler
+
+
+def _not_stored(response: dict[str, Any]) -> dict[str, Any]:
+    """Every answer of this API carries a presigned URL, a BizToken, personal data or an error about them:
+    no browser or proxy may keep a copy (RFC 9111 §5.2.2.5)."""
+    headers = response.setdefault("headers", {})
+    if not any(name.lower() == "cache-control" for name in headers):
+        headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _json(

@@ -11,6 +11,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.types import LogRecord
+from aws_lambda_powertools.metrics import MetricUnit
+
+from faceid_relay.errors import RelayError
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME") or "faceid-relay"
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "FaceIdRelay"
@@ -113,3 +116,11 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
 # Most requests have nothing to count (metrics are errors, outcomes and retries): not worth a warning each.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 _route_third_party_logs(logger)
+
+
+def record_error(error: RelayError, log: Logger | logging.Logger = logger) -> None:
+    """An error of the catalogue reached a client (as JSON, a page or a redirect): counted by its code, and
+    logged with its stack trace when it is ours (5xx)."""
+    metrics.add_metric(name=error.code, unit=MetricUnit.Count, value=1)
+    if error.status >= 500:
+        log.error("Request failed: %s", error.code, exc_info=error)

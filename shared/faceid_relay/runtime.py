@@ -66,20 +66,31 @@ class HttpFunction:
 
 
 def http_function(
-    calls: Iterable[Action] | Callable[[Settings], Iterable[Action]] = (), *, app_token: bool = True
+    calls: Iterable[Action] | Callable[[Settings], Iterable[Action]] = (),
+    *,
+    app_token: bool = True,
+    error_pages: bool = False,
+    rate_limit_backoff: bool = True,
 ) -> HttpFunction:
     """`calls`: the FaceID actions this function calls, or how to pick them from the settings (the API
-    flavor); the deployment's region must serve them all."""
+    flavor); the deployment's region must serve them all. `error_pages`: a person's browser opens it, so
+    errors are a page when the request prefers HTML. `rate_limit_backoff`: False where anyone may call, so
+    no request of theirs holds an instance waiting on FaceID's rate limit."""
     settings = Settings.from_env()
     settings.require_actions(*(calls(settings) if callable(calls) else calls))
-    app = create_resolver(cors_origins=settings.cors_origins, logger=logger)
+    app = create_resolver(cors_origins=settings.cors_origins, logger=logger, error_pages=error_pages)
     if app_token:
         app.configure_openapi(
             title="faceid-relay",
             security_schemes={APP_TOKEN_SCHEME: APP_TOKEN_SECURITY},
             security=[{APP_TOKEN_SCHEME: []}],
         )
-    handler = http_handler(app, logger, app_token=settings.app_token if app_token else None)
+    handler = http_handler(
+        app,
+        logger,
+        app_token=settings.app_token if app_token else None,
+        max_body_bytes=settings.max_body_bytes,
+    )
 
     def remaining_seconds() -> float:
         return app.lambda_context.get_remaining_time_in_millis() / 1000
@@ -88,7 +99,7 @@ def http_function(
         settings,
         Storage(settings, remaining=remaining_seconds),
         app,
-        FaceId(settings, remaining=remaining_seconds),
+        FaceId(settings, remaining=remaining_seconds, backoff=rate_limit_backoff),
         handler,
         app_token,
         webhook_endpoint(settings),

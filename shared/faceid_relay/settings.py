@@ -36,6 +36,9 @@ MIN_APP_TOKEN_LENGTH = 32
 MIN_WEBHOOK_SECRET_LENGTH = 32
 MAX_WEBHOOK_SECRETS = 2  # the new one and the old one, while receivers change over
 CALLBACK_PATH = "/callback"
+# The largest request (POST /verifications: a 2,048-character returnUrl, 1,000 characters of extra, each
+# possibly a 12-byte \uXXXX\uXXXX escape) stays under 16 KB.
+DEFAULT_MAX_BODY_BYTES = 32 * 1024
 
 # SCF injects the execution role's credentials under these names (reference §4.2); the SDK's own environment
 # provider reads only the second set and no token (reference §0.5), so we read both, SCF's first.
@@ -176,6 +179,27 @@ class Settings(BaseModel):
     app_token: SecretStr = Field(
         alias="RELAY_APP_TOKEN",
         description=f"Bearer token of your app backend: {MIN_APP_TOKEN_LENGTH}+ characters, no spaces.",
+    )
+    result_check_interval: int = Field(
+        2,
+        ge=1,
+        le=300,
+        alias="RELAY_RESULT_CHECK_INTERVAL",
+        description=(
+            "Seconds: FaceID is asked for a pending verification's result at most once per window of this "
+            "length per BizToken, across all instances (other callbacks and reads in it answer pending)."
+        ),
+    )
+    max_body_bytes: int = Field(
+        DEFAULT_MAX_BODY_BYTES,
+        ge=16 * 1024,
+        le=6 * 1024 * 1024,
+        alias="RELAY_MAX_BODY_BYTES",
+        description=(
+            "Largest request body, in bytes, a function reads; a larger one is answered 413 ContentTooLarge "
+            "before it is parsed. Bodies nested too deep or holding an over-long integer are refused "
+            "with 400 InvalidRequest (limits in http_api.parse_json_body)."
+        ),
     )
     webhook_url: WebhookUrl | None = Field(
         None,

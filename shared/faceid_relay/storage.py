@@ -112,10 +112,22 @@ class Storage:
             )
         )
 
-    def presign_download_for_client(self, key: str, ttl: int) -> str:
+    def presign_download_for_client(self, key: str, ttl: int, *, content_type: str, filename: str) -> str:
+        """A GET URL for a client that answers with exactly these headers: COS honours `response-*`
+        parameters anyone may append to a URL (COS GET Object), so ours are signed into it and an added
+        `response-content-type=text/html` cannot turn a stored file into a page of our bucket's origin."""
+        pinned = {
+            "response-content-type": content_type,
+            "response-content-disposition": f'attachment; filename="{filename}"',
+            "response-cache-control": "no-store",
+        }
         return str(
             self._client_signer.get_presigned_url(
-                Bucket=self.bucket, Key=key, Method="GET", Expired=ttl, Params=self._token_params()
+                Bucket=self.bucket,
+                Key=key,
+                Method="GET",
+                Expired=ttl,
+                Params={**pinned, **self._token_params()},
             )
         )
 

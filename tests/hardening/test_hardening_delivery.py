@@ -52,6 +52,10 @@ def issued_and_done(relay: Relay, choice: str) -> tuple[str, str]:
     return issued["bizToken"], relay.complete_on_faceid(issued["verificationUrl"], choice)
 
 
+def redirected_status(answer: requests.Response) -> str:
+    return parse_qs(urlsplit(answer.headers["Location"]).query)["status"][0]
+
+
 def assert_one_result(bucket: Bucket, token: str) -> dict[str, Any]:
     """One session, one final record, one object per media name, each as the final record states."""
     assert bucket.keys(f"verifications/{token}/") == {
@@ -81,17 +85,21 @@ def test_an_upload_delivered_three_times_is_recorded_once(relay: Relay, bucket: 
 
 
 @pytest.mark.parametrize(("choice", "status"), [("pass", "passed"), ("fail", "failed"), ("spoof", "failed")])
-def test_concurrent_callbacks_store_one_result_and_all_get_the_same_redirect(
+def test_concurrent_callbacks_store_one_result_and_answer_it_or_pending(
     relay: Relay, bucket: Bucket, choice: str, status: str
 ) -> None:
+    """FaceID is asked once per token and time window: the racers that lose answer pending (the stored
+    result is the truth), never another result."""
     token, callback_url = issued_and_done(relay, choice)
 
     answers = race(*[lambda: relay.callback(callback_url)] * RACERS)
 
     assert {answer.status_code for answer in answers} == {302}
-    assert len({answer.headers["Location"] for answer in answers}) == 1
-    assert parse_qs(urlsplit(answers[0].headers["Location"]).query)["status"] == [status]
+    statuses = [redirected_status(answer) for answer in answers]
+    assert status in statuses
+    assert set(statuses) <= {status, "pending"}
     assert assert_one_result(bucket, token)["status"] == status
+    assert redirected_status(relay.callback(callback_url)) == status
     FIGURES["concurrent callbacks reconciled"] += RACERS
 
 
@@ -104,11 +112,14 @@ def test_callbacks_racing_result_reads_agree_on_one_result(relay: Relay, bucket:
 
     redirects, results = answers[:RACERS], answers[RACERS:]
     assert {answer.status_code for answer in redirects} == {302}
-    assert len({answer.headers["Location"] for answer in redirects}) == 1
+    assert {redirected_status(answer) for answer in redirects} <= {"passed", "pending"}
     assert {answer.status_code for answer in results} == {200}
-    assert len({repr(without_links(answer.json())) for answer in results}) == 1
+    finished = [answer.json() for answer in results if answer.json()["status"] != "pending"]
+    assert len({repr(without_links(result)) for result in finished}) <= 1
     final = assert_one_result(bucket, token)
-    assert results[0].json()["finalizedAt"].rstrip("Z") == final["finalizedAt"].rstrip("Z")
+    later = relay.get(f"/verifications/{token}").json()
+    for result in [*finished, later]:
+        assert result["finalizedAt"].rstrip("Z") == final["finalizedAt"].rstrip("Z")
     FIGURES["concurrent callbacks reconciled"] += 2 * RACERS
 
 

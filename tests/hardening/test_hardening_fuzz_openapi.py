@@ -14,6 +14,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import response_schema_conformance
 
 from deploy.openapi import DOCUMENT_PATH
+from faceid_relay.settings import DEFAULT_MAX_BODY_BYTES as MAX_BODY_BYTES
 from localcloud.gateway import ROUTES
 from tests.hardening.harness import FIGURES, assert_error
 from tests.integration.relay import Relay
@@ -69,6 +70,46 @@ def test_a_body_that_is_not_utf8_is_refused_as_invalid_json(relay: Relay, path: 
 
     assert_error(answer, 400, "InvalidRequest")
     assert answer.json()["field"] == "body"
+
+
+# Bodies that once answered 500 InternalError with a traceback in the log (RecursionError; Python's
+# int-string limit), and bodies over the size limit; `{field}` is a field the route takes.
+HOSTILE_BODIES: dict[str, Callable[[str], bytes]] = {
+    "1,000 nested objects": lambda field: b'{"a":' * 1000 + b"1" + b"}" * 1000,
+    "100,000 nested arrays": lambda field: b"[" * 100_000 + b"]" * 100_000,
+    "nesting just over the limit": lambda field: b'{"a":' * 17 + b"1" + b"}" * 17,
+    "5,000-digit number in a field": lambda field: f'{{"{field}": {"9" * 5000}}}'.encode(),
+    "5,000-digit negative number in a field": lambda field: f'{{"{field}": -{"1" * 5000}}}'.encode(),
+    "5,000-digit number nested": lambda field: f'{{"{field}": [{"7" * 5000}]}}'.encode(),
+    "over the body size limit": lambda field: f'{{"{field}": "{"x" * (MAX_BODY_BYTES + 1)}"}}'.encode(),
+    "a megabyte of spaces": lambda field: b" " * 1_048_576 + b"{}",
+}
+# One field each route's model really has, so a long number meets the model, not only the parser.
+BODY_FIELD = {"/uploads": "size", "/sequences": "securityLevel", "/liveness-comparisons": "imageKey"}
+
+
+@pytest.mark.parametrize("name", HOSTILE_BODIES, ids=HOSTILE_BODIES.keys())
+@pytest.mark.parametrize("path", BODY_ROUTES)
+def test_a_hostile_body_is_refused_with_the_error_shape_and_no_traceback(
+    relay: Relay, path: str, name: str
+) -> None:
+    logged = relay.stack.log_path.stat().st_size
+    body = HOSTILE_BODIES[name](BODY_FIELD.get(path, "returnUrl"))
+
+    answer = requests.post(
+        f"{relay.base}{path}",
+        data=body,
+        headers={**relay.auth, "Content-Type": "application/json"},
+        timeout=60,
+    )
+
+    assert_error(answer)
+    assert answer.status_code in (400, 413), answer.text
+    assert answer.json().get("field") in ("body", BODY_FIELD.get(path, "returnUrl")), answer.text
+    with relay.stack.log_path.open("rb") as log:
+        log.seek(logged)
+        assert b"Traceback" not in log.read()
+    FIGURES["hostile bodies tried"] += 1
 
 
 def check_answer(case: schemathesis.Case[Any], answer: requests.Response, authorized: bool) -> None:

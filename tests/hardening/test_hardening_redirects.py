@@ -144,3 +144,41 @@ def test_a_same_origin_return_url_comes_back_re_serialised_with_only_the_outcome
     assert "Set-Cookie" not in answer.headers
     assert location == with_outcome(fill(expected, relay), "passed")
     FIGURES["redirect variants accepted (same origin)"] += 1
+
+
+# A returnUrl that already names a parameter the callback appends could make the app read its own preset
+# value (most frameworks take the first), e.g. status=passed after a failed verification.
+PRESET = {
+    "status preset to passed": "{o}/demo/result?status=passed",
+    "reference preset to a victim's": "{o}/demo/result?reference=victim",
+    "both, after the app's own": "{o}/demo/result?step=2&status=passed&reference=victim",
+    "percent-encoded name": "{o}/demo/result?st%61tus=passed",
+    "upper-case name": "{o}/demo/result?STATUS=passed",
+    "array name (PHP, Rails)": "{o}/demo/result?status[]=passed",
+    "after a semicolon separator": "{o}/demo/result?step=2;status=passed",
+    "name without a value": "{o}/demo/result?status",
+}
+
+
+@pytest.mark.parametrize("template", PRESET.values(), ids=PRESET.keys())
+def test_a_return_url_that_presets_a_result_parameter_is_refused_naming_the_field(
+    relay: Relay, template: str
+) -> None:
+    applied = len(relay.faceid_calls(APPLY))
+
+    answer = relay.post("/verifications", {"returnUrl": fill(template, relay), "reference": REFERENCE})
+
+    assert_error(answer, 400, "ReturnUrlNotAllowed")
+    assert answer.json()["field"] == "returnUrl"
+    assert len(relay.faceid_calls(APPLY)) == applied
+    FIGURES["return URLs presetting a result parameter refused"] += 1
+
+
+def test_a_return_url_whose_query_only_resembles_the_result_parameters_is_kept(relay: Relay) -> None:
+    url = f"{relay.base}/demo/result?order_status=open&ref=1&x=status"
+    issued = relay.post("/verifications", {"returnUrl": url, "reference": REFERENCE})
+    assert issued.status_code == 200, issued.text
+
+    answer = relay.callback(relay.complete_on_faceid(issued.json()["verificationUrl"], "fail"))
+
+    assert answer.headers["Location"] == with_outcome(url, "failed")

@@ -2,12 +2,14 @@
 resource (create with Idempotency-Key, read again, live data single-use), and the web flow's URL inputs
 (a COS URL + MD5, such as a CreateUploadUrl resourceUrl), metadata, Extra and FaceID's RequestId on reads."""
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
+from faceid_relay.settings import Settings
 from localcloud.process import stack_process
 from tests.integration.relay import Relay, binary_blob, md5_hex, photo
 
@@ -115,6 +117,8 @@ def test_a_verification_takes_a_faceid_upload_as_compare_image_and_returns_metad
         metadata={"orderId": "o-1"},
     )
     pending = relay.get(f"/verifications/{issued['bizToken']}").json()
+    # FaceID was just asked for this token: the callback is answered from the next result-check window.
+    time.sleep(Settings.model_fields["result_check_interval"].default)
     relay.callback(relay.complete_on_faceid(issued["verificationUrl"], "pass"))
     result = relay.get(f"/verifications/{issued['bizToken']}").json()
 

@@ -208,10 +208,13 @@ def test_a_compare_image_url_outside_the_deployments_region_is_refused_before_fa
     assert faceid.calls == []
 
 
-def test_metadata_and_extra_are_kept_with_the_session_and_faceids_request_id_with_the_result() -> None:
+def test_metadata_and_extra_are_kept_with_the_session_and_faceids_request_id_with_the_result(
+    clock: "Clock",
+) -> None:
     bucket, faceid = FakeBucket(), FakeFaceId()
     token = issue(bucket, faceid, metadata={"userId": "u-1"}, extra="campaign-7")
     pending = read_verification_result(token, settings(), bucket, faceid)
+    clock.now += settings().result_check_interval
     faceid.outcome = WebVerificationOutcome("passed", 0, "Success", request_id="req-9", extra="campaign-7")
 
     final = read_verification_result(token, settings(), bucket, faceid)
@@ -223,11 +226,29 @@ def test_metadata_and_extra_are_kept_with_the_session_and_faceids_request_id_wit
 # --- Results ------------------------------------------------------------------------------------------------
 
 
-def test_an_unfinished_verification_reads_pending_and_asks_faceid_again_next_time() -> None:
+class Clock:
+    """time.time() for the flows, moved by the test."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock(NOW.timestamp())
+    monkeypatch.setattr("faceid_relay.flows.results.time.time", clock)
+    return clock
+
+
+def test_an_unfinished_verification_reads_pending_and_asks_faceid_again_next_time(clock: Clock) -> None:
     bucket, faceid = FakeBucket(), FakeFaceId()
     token = issue(bucket, faceid)
 
     result = read_verification_result(token, settings(), bucket, faceid)
+    clock.now += settings().result_check_interval
     read_verification_result(token, settings(), bucket, faceid)
 
     assert (result.status, result.error_code, result.attempts, result.finalized_at) == (
@@ -238,6 +259,25 @@ def test_an_unfinished_verification_reads_pending_and_asks_faceid_again_next_tim
     )
     assert faceid.actions().count(Action.GetWebVerificationResultIntl) == 2
     assert bucket.read_json(final_key(token)) is None
+
+
+def test_faceid_is_asked_for_a_pending_result_once_per_window_whoever_asks(clock: Clock) -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+    token = issue(bucket, faceid)
+    clock.now = (clock.now // 2 + 1) * 2  # the start of a window
+
+    for _ in range(3):
+        assert "status=pending" in finish_verification(token, settings(), bucket, faceid)
+        assert read_verification_result(token, settings(), bucket, faceid).status == "pending"
+        clock.now += 0.5
+    first_window = faceid.actions().count(Action.GetWebVerificationResultIntl)
+    clock.now += 0.5
+    faceid.outcome = WebVerificationOutcome("failed", 3, "spoof")
+    finished = finish_verification(token, settings(), bucket, faceid)
+
+    assert first_window == 1
+    assert "status=failed" in finished
+    assert faceid.actions().count(Action.GetWebVerificationResultIntl) == 2
 
 
 def test_a_finished_verification_is_copied_once_and_read_from_the_bucket_afterwards() -> None:

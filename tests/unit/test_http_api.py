@@ -13,8 +13,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
 from pydantic.alias_generators import to_camel
 
-from faceid_relay.errors import RateLimited
-from faceid_relay.http_api import create_resolver, http_handler
+from faceid_relay.errors import InvalidRequest, RateLimited
+from faceid_relay.http_api import (
+    MAX_JSON_DEPTH,
+    MAX_JSON_INTEGER_DIGITS,
+    create_resolver,
+    http_handler,
+    parse_json_body,
+)
 from faceid_relay.platform.http import EventShape
 
 APP_TOKEN = "local-dev-app-token-000000000000000000"
@@ -477,6 +483,60 @@ def test_a_base64_encoded_body_is_decoded_before_validation(load_event, invoke):
     event["isBase64Encoded"] = True
 
     assert invoke(event, EventShape.LAMBDA_V1)["statusCode"] == 200
+
+
+@pytest.mark.parametrize("base64_encoded", [False, True])
+def test_a_body_over_the_limit_is_refused_413_before_it_is_read(
+    base64_encoded, load_event, captured_logger, context_for
+):
+    event = load_event("token_issuance.lambda-v1")
+    body = json.dumps({**json.loads(event["body"]), "padding": "x" * 200})
+    event["body"] = base64.b64encode(body.encode()).decode() if base64_encoded else body
+    event["isBase64Encoded"] = base64_encoded
+    app = tiny_app(captured_logger)
+    limit = len(body.encode()) - 1
+
+    refused = http_handler(app, captured_logger.logger, app_token=APP_TOKEN, max_body_bytes=limit)
+    response = refused(event, context_for(EventShape.LAMBDA_V1))
+
+    assert response["statusCode"] == 413
+    assert json.loads(response["body"])["field"] == "body"
+    served = http_handler(app, captured_logger.logger, app_token=APP_TOKEN, max_body_bytes=limit + 1)
+    assert served(event, context_for(EventShape.LAMBDA_V1))["statusCode"] != 413
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"a":' * (MAX_JSON_DEPTH + 1) + "1" + "}" * (MAX_JSON_DEPTH + 1),
+        "[" * 100_000 + "]" * 100_000,
+        '{"size": ' + "9" * (MAX_JSON_INTEGER_DIGITS + 1) + "}",
+        '{"size": -' + "9" * 5000 + "}",
+    ],
+    ids=["one level too deep", "deep arrays", "one digit too long", "5,000 digits"],
+)
+def test_deep_nesting_and_long_integers_are_refused_naming_the_body(body):
+    with pytest.raises(InvalidRequest) as refused:
+        parse_json_body(body)
+
+    assert refused.value.field == "body"
+
+
+def test_brackets_and_escaped_quotes_inside_strings_do_not_count_as_nesting():
+    text = json.dumps({"extra": '[{"\\' * 50, "size": int("9" * MAX_JSON_INTEGER_DIGITS), "n": [[1.5e300]]})
+
+    assert parse_json_body(text) == json.loads(text)
+
+
+def test_a_deeply_nested_body_reaches_the_client_as_400_not_500(load_event, invoke):
+    event = load_event("token_issuance.scf-apigw")
+    event["body"] = '{"a":' * 1000 + "1" + "}" * 1000
+
+    response = invoke(event, EventShape.SCF_APIGW)
+
+    assert response["statusCode"] == 400
+    assert response["json"]["code"] == "InvalidRequest"
+    assert response["json"]["field"] == "body"
 
 
 def test_the_openapi_document_describes_the_request_model(captured_logger):

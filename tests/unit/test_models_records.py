@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from faceid_relay.errors import InvalidKey, InvalidToken
 from faceid_relay.models.records import (
     IDEMPOTENCY_PREFIX,
+    RESULT_CHECKS_PREFIX,
     RESULTS_PREFIX,
     UPLOAD_EXPECTATIONS_PREFIX,
     UPLOAD_RECORDS_PREFIX,
@@ -20,6 +21,7 @@ from faceid_relay.models.records import (
     UploadRecord,
     final_key,
     idempotency_key,
+    result_check_key,
     result_media_key,
     session_key,
     upload_expectation_key,
@@ -52,6 +54,7 @@ def test_nothing_a_function_writes_is_under_the_trigger_prefix(
         session_key(token),
         final_key(token),
         idempotency_key(key_hash),
+        result_check_key(token, 889_000_000),
         result_media_key(token, name),
         result_media_key(f"sequence-{key_hash[:32]}", name),
     ]
@@ -64,6 +67,7 @@ def test_nothing_a_function_writes_is_under_the_trigger_prefix(
                 VERIFICATIONS_PREFIX,
                 IDEMPOTENCY_PREFIX,
                 RESULTS_PREFIX,
+                RESULT_CHECKS_PREFIX,
             )
         )
         assert ".." not in key.split("/")
@@ -80,6 +84,7 @@ def test_the_key_layout() -> None:
     assert final_key(BIZ_TOKEN) == f"verifications/{BIZ_TOKEN}/final.json"
     assert idempotency_key(SHA256) == f"idempotency/{SHA256}.json"
     assert result_media_key(BIZ_TOKEN, "best-frame.jpg") == f"results/{BIZ_TOKEN}/best-frame.jpg"
+    assert result_check_key(BIZ_TOKEN, 889_000_000) == f"result-checks/{BIZ_TOKEN}/889000000.json"
 
 
 def test_every_object_version_has_its_own_upload_record() -> None:
@@ -137,6 +142,8 @@ def test_session_records_are_only_ever_keyed_by_a_biz_token(token: str) -> None:
         session_key(token)
     with pytest.raises(InvalidToken):
         final_key(token)
+    with pytest.raises(InvalidToken):
+        result_check_key(token, 1)
 
 
 @pytest.mark.parametrize("key_hash", ["", "../x", SHA256.upper(), SHA256[:-1], "Idempotency-Key-from-client"])

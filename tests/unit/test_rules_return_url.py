@@ -183,3 +183,28 @@ def test_an_allowed_origin_is_kept_as_browsers_send_it(origin: str, canonical: s
 def test_an_allow_list_entry_that_is_not_a_secure_origin_is_a_configuration_mistake(origin: str) -> None:
     with pytest.raises(ValueError, match=r"origin|https"):
         ReturnUrlPolicy([origin])
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("status=passed", "status"),
+        ("a=1&reference=victim", "reference"),
+        ("Reference=x", "reference"),
+        ("%73tatus=passed", "status"),
+        ("+status=passed", "status"),
+        ("status%5B%5D=passed", "status"),
+        ("a=1;status", "status"),
+    ],
+)
+def test_a_query_presetting_a_result_parameter_is_refused_naming_it(query: str, named: str) -> None:
+    with pytest.raises(ReturnUrlNotAllowed) as refused:
+        policy.check(f"https://app.example.com/done?{query}")
+
+    assert refused.value.field == "returnUrl"
+    assert named in refused.value.detail
+
+
+@pytest.mark.parametrize("query", ["statuses=1", "my_status=1", "x=status", "ref=1", "s=reference"])
+def test_a_query_with_names_that_only_resemble_the_result_parameters_passes(query: str) -> None:
+    assert policy.check(f"https://app.example.com/done?{query}") == f"https://app.example.com/done?{query}"

@@ -152,7 +152,9 @@ def _record(
 def _answer(record: ComparisonRecord, settings: Settings, storage: Bucket) -> LivenessComparison:
     if (redaction := storage.read_json(comparison_redaction_key(record.id))) is not None:
         return LivenessComparison.redacted(record, ComparisonRedaction.model_validate(redaction))
-    best_frame = media_link(record.best_frame, settings, storage) if record.best_frame is not None else None
+    best_frame = None
+    if record.best_frame is not None:
+        best_frame = media_link(record.best_frame, BEST_FRAME_FILE, settings, storage)
     return LivenessComparison.from_record(record, best_frame)
 
 

@@ -37,10 +37,16 @@ def copy_provider_media(storage: Bucket, media: ProviderMedia, owner: str, file:
     return StoredMedia(key=key, md5=md5, size=len(data))
 
 
-def media_link(media: StoredMedia, settings: Settings, storage: Bucket) -> StoredMediaLink:
-    """A short-lived download link to stored media, with what proves it intact."""
+def media_link(media: StoredMedia, file: ResultFile, settings: Settings, storage: Bucket) -> StoredMediaLink:
+    """A short-lived download link to stored media, with what proves it intact; it answers as a download
+    of `file`'s type whatever is appended to it (Storage.presign_download_for_client)."""
     return StoredMediaLink(
-        url=storage.presign_download_for_client(media.key, settings.result_url_ttl),
+        url=storage.presign_download_for_client(
+            media.key,
+            settings.result_url_ttl,
+            content_type=file.content_type,
+            filename=media.key.rsplit("/", 1)[-1],
+        ),
         md5=media.md5,
         size=media.size,
         expires_at=datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl),

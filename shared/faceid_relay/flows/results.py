@@ -2,12 +2,20 @@
 at the callback or at the first read, then read from the bucket; the browser goes back to the returnUrl
 fixed at issuance."""
 
+import time
+import uuid
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from faceid_relay.errors import InvalidToken, ProviderMediaUnavailable, RelayError, VerificationNotFound
+from faceid_relay.errors import (
+    InvalidToken,
+    ProviderMediaUnavailable,
+    RateLimited,
+    RelayError,
+    VerificationNotFound,
+)
 from faceid_relay.faceid import PROVIDER_ERRORS, WebVerificationOutcome
 from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
 from faceid_relay.flows.outbox import final_event, publish
@@ -15,14 +23,16 @@ from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver, read_re
 from faceid_relay.models.records import (
     FinalRecord,
     RedactionRecord,
+    ResultCheckRecord,
     SessionRecord,
     final_key,
     redaction_key,
+    result_check_key,
     session_key,
 )
 from faceid_relay.models.responses import StoredMedia, VerificationResult
 from faceid_relay.models.rules import validate_biz_token
-from faceid_relay.observability import metrics
+from faceid_relay.observability import metrics, record_error
 from faceid_relay.settings import Settings
 from faceid_relay.storage import STORAGE_ERRORS
 
@@ -46,12 +56,28 @@ def finish_verification(
     storage: Bucket,
     faceid: FaceIdApi,
     webhooks: WebhookReceiver | None = None,
+    *,
+    redirect_failures: bool = False,
 ) -> str:
     """The callback: where to send the browser. Only a token we issued is accepted, the result is
     fetched once per token and stored before the session is marked final; the redirect goes to the
-    returnUrl fixed at issuance, never to anything the request names."""
+    returnUrl fixed at issuance, never to anything the request names.
+
+    Anyone holding the token may call it, so FaceID's rate limit is never waited out here: the browser is
+    sent on with status=pending. `redirect_failures` (a person's browser): any other failure once the
+    verification is known sends the browser to its returnUrl with status=error instead of raising; the app
+    reads the truth with GET /verifications."""
     session = read_session(raw_token, storage)
-    final = finalize_verification(session, settings, storage, faceid, webhooks)
+    try:
+        final = finalize_verification(session, settings, storage, faceid, webhooks, once_per_window=True)
+    except RateLimited as error:
+        record_error(error)
+        final = None
+    except RelayError as error:
+        if not redirect_failures:
+            raise
+        record_error(error)
+        return return_location(session, "error")
     return return_location(session, final.status if final is not None else "pending")
 
 
@@ -65,7 +91,7 @@ def read_verification_result(
     """The truth for the app backend. A session whose user never came back is finalized here too, so
     the result is kept even when the browser was closed before the redirect."""
     session = read_session(raw_token, storage)
-    final = finalize_verification(session, settings, storage, faceid, webhooks)
+    final = finalize_verification(session, settings, storage, faceid, webhooks, once_per_window=True)
     if final is None:
         return VerificationResult.pending(session)
     return stored_result(session, final, settings, storage)
@@ -79,7 +105,9 @@ def stored_result(
     redaction = storage.read_json(redaction_key(session.biz_token))
     if redaction is not None:
         return VerificationResult.redacted(session, final, RedactionRecord.model_validate(redaction))
-    media = {name: media_link(item, settings, storage) for name, item in final.media.items()}
+    media = {
+        name: media_link(item, MEDIA_FILES[name], settings, storage) for name, item in final.media.items()
+    }
     return VerificationResult.from_final(session, final, media)
 
 
@@ -105,13 +133,18 @@ def finalize_verification(
     storage: Bucket,
     faceid: FaceIdApi,
     webhooks: WebhookReceiver | None = None,
+    *,
+    once_per_window: bool = False,
 ) -> FinalRecord | None:
     """The final record, creating it at most once; None while the user has not finished. Concurrent
     finishers (callback, read, sweeper, cancel) race on a create-once write: the loser answers with the
-    winner's record; the winner publishes the webhook event."""
+    winner's record; the winner publishes the webhook event. `once_per_window` (requests anyone can repeat:
+    the callback, result reads): FaceID is asked only by the first per BizToken and result-check window."""
     existing = storage.read_json(final_key(session.biz_token))
     if existing is not None:
         return FinalRecord.model_validate(existing)
+    if once_per_window and not _claim_result_check(session.biz_token, settings, storage):
+        return None
     outcome = faceid.get_web_verification_result(session.flavor, session.biz_token)
     if outcome.status is None:
         return None
@@ -139,6 +172,30 @@ def finalize_verification(
         storage.delete(session.compare_image_key)
     publish(final_event(session, final), storage, webhooks)
     return final
+
+
+def _claim_result_check(biz_token: str, settings: Settings, storage: Bucket) -> bool:
+    """Whether this request may ask FaceID for a pending result: only the first per BizToken and window of
+    RELAY_RESULT_CHECK_INTERVAL seconds, across all instances (a create-once marker); the others answer
+    pending, so a flood of callbacks for one token costs FaceID one call per window."""
+    interval = settings.result_check_interval
+    now = time.time()
+    window = int(now // interval)
+    record = ResultCheckRecord(
+        biz_token=biz_token,
+        window_start=datetime.fromtimestamp(window * interval, timezone.utc),
+        checked_at=datetime.fromtimestamp(now, timezone.utc),
+        claim_id=uuid.uuid4().hex,
+    )
+    key = result_check_key(biz_token, window)
+    if storage.create_json(key, record.model_dump(mode="json")):
+        return True
+    # The SDK retries a write whose answer it lost, and the retry meets our own marker (409): still ours.
+    stored = storage.read_json(key)
+    if stored is not None and ResultCheckRecord.model_validate(stored).claim_id == record.claim_id:
+        return True
+    metrics.add_metric(name="ResultChecksSkipped", unit=MetricUnit.Count, value=1)
+    return False
 
 
 def _store_media(

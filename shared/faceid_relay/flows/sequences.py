@@ -31,7 +31,12 @@ def generate_sequence(
     answer = faceid.generate_reflect_sequence(device_data, request.security_level)
     stored = copy_provider_media(storage, answer.sequence, f"sequence-{uuid.uuid4().hex}", SEQUENCE_FILE)
     return SequenceResponse(
-        reflect_sequence_url=storage.presign_download_for_client(stored.key, settings.result_url_ttl),
+        reflect_sequence_url=storage.presign_download_for_client(
+            stored.key,
+            settings.result_url_ttl,
+            content_type=SEQUENCE_FILE.content_type,
+            filename=SEQUENCE_FILE.name,
+        ),
         reflect_sequence_md5=stored.md5,
         expires_at=datetime.now(timezone.utc) + timedelta(seconds=settings.result_url_ttl),
         request_id=answer.request_id,

@@ -36,6 +36,7 @@ RESULTS_PREFIX = "results/"  # media copied out of FaceID (best frames, videos, 
 COMPARISONS_PREFIX = "comparisons/"  # one record per liveness comparison, and the live data each used
 WEBHOOKS_PREFIX = "webhooks/"  # the outbox: events, delivery attempts and outcomes, the undelivered index
 OPEN_VERIFICATIONS_PREFIX = "open-verifications/"  # when the sweeper looks at a verification, by due time
+RESULT_CHECKS_PREFIX = "result-checks/"  # who may ask FaceID for a pending result, per BizToken and window
 
 FinalStatus = Literal["passed", "failed", "expired", "canceled"]
 WebhookEventType = Literal[
@@ -220,6 +221,15 @@ class DeliveryOutcome(StoredRecord):
     error: str | None = Field(description="Why no answer came (timeout, connection refused, ...).")
 
 
+class ResultCheckRecord(StoredRecord):
+    """That FaceID was asked for a pending verification's result in one time window (by whoever wrote it)."""
+
+    biz_token: BizToken = Field(description="FaceID's BizToken.")
+    window_start: datetime = Field(description="When the window began (UTC).")
+    checked_at: datetime = Field(description="When FaceID was asked (UTC).")
+    claim_id: str = Field(description="Random id of the request that wrote it (tells its own write apart).")
+
+
 class IdempotencyRecord(StoredRecord):
     """Which BizToken an Idempotency-Key produced, and for which request."""
 
@@ -359,6 +369,13 @@ def _event_id(event_id: str) -> str:
     if not _EVENT_ID.fullmatch(event_id):
         raise ValueError(f"{event_id!r} is not a webhook event id")
     return event_id
+
+
+def result_check_key(biz_token: str, window: int) -> str:
+    """result-checks/<BizToken>/<window>.json, `window` the number of whole intervals since the epoch."""
+    if window < 0:
+        raise ValueError("a result-check window counts intervals since the epoch")
+    return f"{RESULT_CHECKS_PREFIX}{validate_biz_token(biz_token)}/{window}.json"
 
 
 def idempotency_key(key_hash: str) -> str:

@@ -322,8 +322,9 @@ class VerificationRequest(ApiRequest):
         max_length=MAX_RETURN_URL_LENGTH,
         description=(
             "Where the user's browser goes when done: an https URL on an origin this deployment allows. "
-            "status and reference are appended to its query; "
-            "read the result with GET /verifications/{bizToken}."
+            "status and reference are appended to its query, so it must not have them already; "
+            "it must carry no secret (anyone holding the BizToken can replay the callback and read it). "
+            "Read the result with GET /verifications/{bizToken}."
         ),
     )
     reference: ReferenceField = None

@@ -276,6 +276,10 @@ def _decoded_key(path: str) -> str | None:
 # --- Return URLs --------------------------------------------------------------------------------------------
 
 MAX_RETURN_URL_LENGTH = 2048
+# The query parameters the callback appends to a returnUrl (flows build the redirect with exactly these).
+RESULT_PARAMETERS = ("status", "reference")
+# How frameworks split a query into names: "&", and ";" in some older ones (e.g. Python < 3.10's parse_qs).
+_QUERY_SEPARATORS = re.compile(r"[&;]")
 # Plain http is allowed only where nobody can listen in: the local cloud on this machine.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 _DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -367,9 +371,26 @@ class ReturnUrlPolicy:
                 f"The returnUrl's origin {origin.serialised()} is not allowed here (allowed: {allowed}). "
                 "Use one of those origins, or ask the operator to add yours to RELAY_ALLOWED_RETURN_ORIGINS."
             )
+        preset = _preset_result_parameters(parsed.query or "")
+        if preset:
+            raise refuse(
+                f"The returnUrl's query already has {', '.join(preset)}, which the relay appends with the "
+                "outcome (most frameworks read the first value). Remove it from the returnUrl."
+            )
         query = f"?{parsed.query}" if parsed.query is not None else ""
         fragment = f"#{parsed.fragment}" if parsed.fragment is not None else ""
         return f"{origin.serialised()}{parsed.path or '/'}{query}{fragment}"
+
+
+def _preset_result_parameters(query: str) -> list[str]:
+    """The result parameters a query already names, read as frameworks read names: percent- and '+'-decoded,
+    in any case, with a PHP/Rails array suffix (status[]) counting as the name."""
+    found = []
+    for pair in _QUERY_SEPARATORS.split(query):
+        name = unquote(pair.partition("=")[0].replace("+", " ")).strip().casefold().partition("[")[0]
+        if name in RESULT_PARAMETERS and name not in found:
+            found.append(name)
+    return found
 
 
 # --- Uploads: purposes, limits, keys, content kinds ---------------------------------------------------------

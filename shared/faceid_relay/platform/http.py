@@ -261,6 +261,14 @@ def _query_values(raw: object) -> dict[str, list[str]]:
     }
 
 
+def body_size(event: Mapping[str, Any]) -> int:
+    """Bytes of the request body as the client sent it (a base64-encoded body counted decoded)."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(body) * 3 // 4 - body[-2:].count("=")
+    return len(body.encode("utf-8", "surrogatepass"))
+
+
 def body_is_text(event: Mapping[str, Any]) -> bool:
     """False when a base64-encoded body does not decode to UTF-8 text: it cannot be the JSON any route takes,
     and Powertools would fail decoding it (SCF API Gateway, Lambda REST and HTTP API base64 binary bodies)."""

@@ -118,6 +118,44 @@ def test_signed_url_parameters_cannot_be_changed(emulator: Emulator, cos: CosS3C
     assert (changed.status_code, error_code(changed)) == (403, "SignatureDoesNotMatch")
 
 
+def test_an_unsigned_response_override_appended_to_a_presigned_url_is_honoured(
+    emulator: Emulator, cos: CosS3Client
+) -> None:
+    """As COS documents it: appending response-content-disposition=attachment to a signed URL works
+    (tencentcloud.com/document/product/436/40944), so anyone holding a URL can change these headers."""
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY, ContentType="image/jpeg")
+    url = emulator.path_style_client().get_presigned_download_url(Bucket=BUCKET, Key=KEY)
+
+    answer = requests.get(
+        f"{url}&response-content-type=text%2Fhtml&response-content-disposition=inline", timeout=10
+    )
+
+    assert answer.status_code == 200
+    assert (answer.headers["Content-Type"], answer.headers["Content-Disposition"]) == ("text/html", "inline")
+
+
+def test_a_signed_response_override_wins_over_the_same_parameter_appended(
+    emulator: Emulator, cos: CosS3Client
+) -> None:
+    """A repeated parameter is read at its first place for the signature and for the override alike
+    (COS does not document repeats; the relay relies only on this: the signed value is the one served)."""
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY, ContentType="image/jpeg")
+    signed = {"response-content-type": "image/jpeg", "response-content-disposition": "attachment"}
+    url = emulator.path_style_client().get_presigned_download_url(Bucket=BUCKET, Key=KEY, Params=signed)
+    parts = urlsplit(url)
+    hostile = "response-content-type=text%2Fhtml&response-content-disposition=inline"
+
+    appended = requests.get(f"{url}&{hostile}", timeout=10)
+    prepended = requests.get(parts._replace(query=f"{hostile}&{parts.query}").geturl(), timeout=10)
+
+    assert appended.status_code == 200
+    assert (appended.headers["Content-Type"], appended.headers["Content-Disposition"]) == (
+        "image/jpeg",
+        "attachment",
+    )
+    assert (prepended.status_code, error_code(prepended)) == (403, "SignatureDoesNotMatch")
+
+
 def flip_signature_digit(url: str) -> str:
     return re.sub(r"q-signature=(\w)", lambda m: "q-signature=" + ("1" if m[1] == "0" else "0"), url)
 

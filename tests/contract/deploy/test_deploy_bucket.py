@@ -40,6 +40,7 @@ def test_default_retention():
         "comparisons/": 31,
         "webhooks/": 4,
         "open-verifications/": 4,
+        "result-checks/": 1,
     }
     aborts = [rule for rule in configuration["Rule"] if "AbortIncompleteMultipartUpload" in rule]
     assert aborts == [
