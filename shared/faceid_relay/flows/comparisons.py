@@ -19,7 +19,7 @@ from faceid_relay.errors import (
 from faceid_relay.faceid import PROVIDER_DOWNLOAD_ERRORS, PROVIDER_ERRORS, LivenessVerdict, Resource
 from faceid_relay.flows.issuing import idempotency_key_hash
 from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
-from faceid_relay.flows.ports import Bucket, FaceIdApi, read_record
+from faceid_relay.flows.ports import Bucket, FaceIdApi, read_record, stored_record
 from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
 from faceid_relay.models.records import (
     ComparisonIdempotencyRecord,
@@ -33,7 +33,7 @@ from faceid_relay.models.records import (
 )
 from faceid_relay.models.requests import LivenessComparisonRequest
 from faceid_relay.models.responses import LivenessComparison
-from faceid_relay.models.rules import new_comparison_id, validate_comparison_id
+from faceid_relay.models.rules import new_comparison_id
 from faceid_relay.settings import Settings
 from faceid_relay.storage import STORAGE_ERRORS
 
@@ -112,10 +112,8 @@ def read_liveness_comparison(raw_id: str, settings: Settings, storage: Bucket) -
 
 
 def stored_comparison(raw_id: str, storage: Bucket) -> ComparisonRecord:
-    record = read_record(storage, comparison_key(validate_comparison_id(raw_id)), ComparisonRecord)
-    if record is None:
-        raise ComparisonNotFound()
-    return record
+    # comparison_key refuses anything but a comparison id (400 InvalidRequest naming "id").
+    return stored_record(storage, comparison_key(raw_id), ComparisonRecord, ComparisonNotFound)
 
 
 def _record(
