@@ -29,11 +29,6 @@ SLOWER_THAN_FACEID_DOWNLOADS = 6.0
 
 
 @pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
-
-
-@pytest.fixture(scope="module")
 def bucket(relay: Relay) -> Bucket:
     return Bucket(relay.stack)
 

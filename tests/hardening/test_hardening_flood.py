@@ -22,11 +22,6 @@ POLLERS = 10
 
 
 @pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
-
-
-@pytest.fixture(scope="module")
 def image(relay: Relay) -> str:
     key = relay.upload("compare-image", photo(), "image/jpeg")
     drain(relay.stack)
