@@ -131,11 +131,12 @@ def record_error(error: RelayError, log: Logger | logging.Logger = logger) -> No
 EventJob = Callable[[Any, LambdaContext], dict[str, Any]]
 
 
-def event_function(job: EventJob) -> Callable[[Any, Any], dict[str, Any]]:
-    """The entry point of a function a trigger (COS, timer) invokes: `job` with the cold-start metric, its
-    metrics flushed, the invocation's context in every log line and SCF's context in Lambda's shape. The
-    event is never logged: a COS trigger event carries the uploader's Authorization header."""
-    logged = logger.inject_lambda_context(log_event=False)(job)
+def event_function(job: EventJob, log: Logger = logger) -> Callable[[Any, Any], dict[str, Any]]:
+    """A function's entry point, `handler(event, context)`: `job` with the cold-start metric, its metrics
+    flushed, the invocation's context in every log line of `log` and SCF's context in Lambda's shape.
+    log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT: events carry credentials (the app's bearer
+    token, a COS trigger's Authorization header)."""
+    logged = log.inject_lambda_context(log_event=False)(job)
     observed = metrics.log_metrics(capture_cold_start_metric=True)(logged)
 
     def handler(event: Any, context: Any) -> dict[str, Any]:
