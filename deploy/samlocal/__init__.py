@@ -12,7 +12,7 @@ SAM = ROOT / ".venv-deploy" / "bin" / "sam"
 LABEL = "faceid-relay.samlocal"
 NETWORK = "faceid-relay-samlocal"
 CLOUD_CONTAINER = "faceid-relay-localcloud"
-# The name the functions reach the local cloud by, on NETWORK (events/sam-env.json uses it).
+# The name the functions reach the local cloud by, on NETWORK (deploy/samlocal/sam-env.json uses it).
 CLOUD_ALIAS = "localcloud"
 # The same port numbers inside the container and on the host's loopback, so one URL works from both.
 COS_PORT = 19000

@@ -36,6 +36,19 @@ def without_app_token(event: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
+def with_header(event: dict[str, Any], name: str, value: str) -> dict[str, Any]:
+    """The sample with one request header replaced (single- and multi-value forms alike)."""
+    changed = copy.deepcopy(event)
+    for field, new in (("headers", value), ("multiValueHeaders", [value])):
+        headers = changed.get(field)
+        if headers is None:
+            continue
+        for existing in [existing for existing in headers if existing.lower() == name.lower()]:
+            del headers[existing]
+        headers[name] = new
+    return changed
+
+
 def with_body(event: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     changed = copy.deepcopy(event)
     changed["body"] = json.dumps(body)

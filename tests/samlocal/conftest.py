@@ -34,7 +34,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if cold:
         terminalreporter.section("first invoke of each function: Duration in the runtime emulator (REPORT)")
         for function, invocation in cold.items():
-            terminalreporter.write_line(f"{function:<20}{invocation.duration_ms:>10.1f} ms")
+            terminalreporter.write_line(f"{function:<24}{invocation.duration_ms:>10.1f} ms")
 
 
 @pytest.fixture(scope="session")

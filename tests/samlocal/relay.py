@@ -9,7 +9,7 @@ from typing import Any
 import requests
 
 from deploy.samlocal.lambdas import WarmFunctions, function_name
-from deploy.samlocal.probes import http_event, with_biz_token, with_body
+from deploy.samlocal.probes import http_event, with_biz_token, with_body, with_header
 from tests.integration.relay import md5_hex
 
 
@@ -30,8 +30,11 @@ class SamRelay:
         body: dict[str, Any] | None = None,
         biz_token: str | None = None,
         shape: str = "lambda-v2",
+        accept: str | None = None,
     ) -> Answer:
         event = http_event(job, shape)
+        if accept is not None:
+            event = with_header(event, "accept", accept)
         if body is not None:
             event = with_body(event, body)
         if biz_token is not None:

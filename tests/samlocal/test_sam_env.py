@@ -11,7 +11,7 @@ from localcloud import accounts
 from localcloud.stack import APP_TOKEN
 from tests.samlocal.test_flows import template_parameters
 
-ENV_FILE = ROOT / "events" / "sam-env.json"
+ENV_FILE = ROOT / "deploy" / "samlocal" / "sam-env.json"
 
 
 def test_every_variable_is_one_the_template_declares() -> None:

@@ -25,7 +25,7 @@ def _read_event(name: str) -> Any:
 
 
 def http_event_names() -> list[str]:
-    """ "<function>.<shape>" of every HTTP sample event (events/sam-env.json is `sam local`'s --env-vars)."""
+    """ "<function>.<shape>" of every HTTP sample event."""
     return sorted(
         p.stem
         for p in EVENTS_DIR.glob("*.*.json")
