@@ -10,8 +10,8 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.hardening.harness import FIGURES, RESULT_CHECK_INTERVAL, assert_error, clear_faults, drain
-from tests.integration.relay import Relay, photo
+from tests.hardening.harness import FIGURES, assert_error, clear_faults, drain
+from tests.integration.relay import RESULT_CHECK_INTERVAL, Relay, photo
 
 UNKNOWN_TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
 # What Chromium sends when it navigates to a page.

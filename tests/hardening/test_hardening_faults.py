@@ -14,13 +14,12 @@ from faceid_relay.faceid import REQUEST_TIMEOUT_SECONDS
 from faceid_relay.settings import Settings
 from tests.hardening.harness import (
     FIGURES,
-    RESULT_CHECK_INTERVAL,
     Bucket,
     assert_error,
     clear_faults,
     drain,
 )
-from tests.integration.relay import Relay, binary_blob, md5_hex, photo
+from tests.integration.relay import RESULT_CHECK_INTERVAL, Relay, binary_blob, md5_hex, photo
 
 # Past the presigned GET handed to FaceID, within the 10,000 s the COS SDK's own signatures stay valid.
 PAST_PROVIDER_URL_LIFETIME = Settings.model_fields["provider_download_ttl"].default + 120

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -167,3 +168,13 @@ def binary_blob(size: int = 4096) -> bytes:
 
 def as_base64_text(data: bytes) -> bytes:
     return base64.b64encode(data)
+
+
+# FaceID is asked for a pending result at most once per BizToken and window of this many seconds
+# (RELAY_RESULT_CHECK_INTERVAL); concurrent callers in one window share the first one's answer.
+RESULT_CHECK_INTERVAL: int = Settings.model_fields["result_check_interval"].default
+
+
+def most_windows(seconds: float) -> int:
+    """How many result-check windows a span of `seconds` can touch."""
+    return math.ceil(seconds / RESULT_CHECK_INTERVAL) + 1
