@@ -21,28 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class RunningStack:
-    endpoints: dict[str, Any]
+    """A local cloud in a child process: where its parts answer (the endpoints line it prints) and its log."""
+
+    gateway: str
+    cos: str
+    faceid: str
+    bucket: str
+    app_token: str
     log_path: Path
-
-    @property
-    def gateway(self) -> str:
-        return str(self.endpoints["gateway"])
-
-    @property
-    def cos(self) -> str:
-        return str(self.endpoints["cos"])
-
-    @property
-    def faceid(self) -> str:
-        return str(self.endpoints["faceid"])
-
-    @property
-    def bucket(self) -> str:
-        return str(self.endpoints["bucket"])
-
-    @property
-    def app_token(self) -> str:
-        return str(self.endpoints["app_token"])
 
     def control(self, service: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         """POST to an emulator's control API (service "cos" or "faceid")."""
@@ -85,7 +71,14 @@ def stack_process(
             assert process.stdout is not None
             endpoints = _read_endpoints(process, log)
             _forward(process.stdout, log)
-            yield RunningStack(endpoints, log_path)
+            yield RunningStack(
+                gateway=endpoints["gateway"],
+                cos=endpoints["cos"],
+                faceid=endpoints["faceid"],
+                bucket=endpoints["bucket"],
+                app_token=endpoints["app_token"],
+                log_path=log_path,
+            )
         finally:
             process.terminate()
             try:

@@ -23,6 +23,7 @@ from faceid_relay.faceid import (
     WebVerificationOutcome,
 )
 from faceid_relay.models.records import UploadRecord, upload_record_key
+from faceid_relay.models.responses import Attempt
 from faceid_relay.models.rules import Action, ApiFlavor, sniff_content_kind
 from faceid_relay.settings import Settings
 from faceid_relay.storage import ObjectDigest, ObjectHead
@@ -33,6 +34,7 @@ BUCKET_URL = f"https://{BUCKET}.cos.ap-singapore.myqcloud.com"
 FACEID_MEDIA_URL = "https://faceid-media-1250000000.cos.ap-singapore.myqcloud.com/media?sign=fake"
 BIZ_TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
 
 def md5_of(data: bytes) -> str:
@@ -236,3 +238,15 @@ def settings(**overrides: str) -> Settings:
         **overrides,
     }
     return Settings.from_env(environ)
+
+
+def passing_attempt() -> Attempt:
+    """One attempt of a web verification that passed, as FaceID reports it (all codes 0)."""
+    return Attempt(
+        error_code=0,
+        error_message="Success",
+        liveness_error_code=0,
+        compare_error_code=0,
+        similarity=91.5,
+        at=NOW,
+    )

@@ -8,8 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from faceid_relay.flows.hashing import record_upload
-from faceid_relay.observability import logger, metrics
-from faceid_relay.platform.context import wrap_context
+from faceid_relay.observability import event_function, logger, metrics
 from faceid_relay.platform.cos_trigger import MalformedCosEventError, parse_cos_event
 from faceid_relay.settings import Settings
 from faceid_relay.storage import Storage
@@ -18,9 +17,6 @@ settings = Settings.from_env()
 storage = Storage(settings)
 
 
-# log_event stays off: the trigger event carries the uploader's Authorization header.
-@metrics.log_metrics(capture_cold_start_metric=True)
-@logger.inject_lambda_context(log_event=False)
 def hash_uploads(event: Any, context: LambdaContext) -> dict[str, Any]:
     try:
         objects = parse_cos_event(event)
@@ -37,6 +33,4 @@ def hash_uploads(event: Any, context: LambdaContext) -> dict[str, Any]:
     return {"recorded": recorded, "refused": refused}
 
 
-def handler(event: Any, context: Any) -> dict[str, Any]:
-    outcome: dict[str, Any] = hash_uploads(event, wrap_context(context))
-    return outcome
+handler = event_function(hash_uploads)

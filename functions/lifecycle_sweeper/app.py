@@ -8,8 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from faceid_relay.faceid import FaceId
 from faceid_relay.flows.sweeper import sweep
-from faceid_relay.observability import logger, metrics
-from faceid_relay.platform.context import wrap_context
+from faceid_relay.observability import event_function, logger, metrics
 from faceid_relay.platform.schedule import NotATimerEventError, scheduled_time
 from faceid_relay.runtime import webhook_endpoint
 from faceid_relay.settings import Settings
@@ -24,8 +23,6 @@ storage = Storage(settings)
 webhooks = webhook_endpoint(settings)
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
-@logger.inject_lambda_context(log_event=False)
 def run_sweep(event: Any, context: LambdaContext) -> dict[str, Any]:
     try:
         now = scheduled_time(event)
@@ -41,6 +38,4 @@ def run_sweep(event: Any, context: LambdaContext) -> dict[str, Any]:
     return vars(report)
 
 
-def handler(event: Any, context: Any) -> dict[str, Any]:
-    outcome: dict[str, Any] = run_sweep(event, wrap_context(context))
-    return outcome
+handler = event_function(run_sweep)

@@ -32,6 +32,7 @@ from .signing import authenticate
 from .store import (
     ObjectAttributes,
     ObjectStore,
+    ReceivedBody,
     StoredObject,
     check_tags,
     page_of,
@@ -118,6 +119,18 @@ class ObjectCall:
         bucket = bucket or self.bucket
         policy = self.principal.policy if self.principal is not None else None
         authorize(policy, action, cos_resource(bucket.region, bucket.name, self.key if key is None else key))
+
+    @property
+    def forbids_overwrite(self) -> bool:
+        return header_true(self.request, "x-cos-forbid-overwrite")
+
+    def commit(
+        self, body: ReceivedBody, attributes: ObjectAttributes, etag: str | None = None
+    ) -> StoredObject:
+        """Make `body` this call's object (refused where it exists and the request forbids overwriting)."""
+        return self.store.commit(
+            self.bucket.name, self.key, body, attributes, forbid_overwrite=self.forbids_overwrite, etag=etag
+        )
 
     def published(self, event: str, stored: StoredObject) -> None:
         client = self.request.client
@@ -244,13 +257,7 @@ async def put_object(call: ObjectCall) -> Response:
             incoming.write(chunk)
         body = incoming.finish()
         body.check_content_md5(expected_md5)
-        stored = call.store.commit(
-            call.bucket.name,
-            call.key,
-            body,
-            attributes,
-            forbid_overwrite=header_true(request, "x-cos-forbid-overwrite"),
-        )
+        stored = call.commit(body, attributes)
     call.published("Put", stored)
     headers = [
         *call.base_headers(),
@@ -308,14 +315,7 @@ async def copy_object(call: ObjectCall) -> Response:
     # The copy is encrypted as this request asks, whatever the source was (COS PUT Object - Copy).
     attributes = replace(attributes, encryption=encryption(request.headers.get(SSE_HEADER)))
     body = await anyio.to_thread.run_sync(call.store.copy_into, call.bucket.name, handle)
-    stored = call.store.commit(
-        call.bucket.name,
-        call.key,
-        body,
-        attributes,
-        forbid_overwrite=header_true(request, "x-cos-forbid-overwrite"),
-        etag=source.etag,
-    )
+    stored = call.commit(body, attributes, etag=source.etag)
     call.published("Copy", stored)
     body_xml = xmlio.copy_result(stored.etag, stored.last_modified, stored.crc64)
     headers = [*call.base_headers(), ("Content-Type", "application/xml"), *encryption_headers(stored)]
@@ -376,7 +376,7 @@ async def complete_multipart(call: ObjectCall) -> Response:
             call.key,
             call.param("uploadId") or "",
             requested,
-            forbid_overwrite=header_true(call.request, "x-cos-forbid-overwrite"),
+            forbid_overwrite=call.forbids_overwrite,
         )
     )
     call.published("CompleteMultipartUpload", stored)

@@ -185,22 +185,17 @@ class CosResources:
 
     def presign_get(self, region: str, key: str, ttl: int) -> str:
         """A GET URL in production form (FaceID's own bucket host), valid `ttl` seconds of emulated time."""
-        return str(
-            self._signers[region].get_presigned_url(
-                Bucket=self._buckets[region],
-                Key=key,
-                Method="GET",
-                Expired=self._expired(ttl),
-                Params=self._token_params,
-            )
-        )
+        return self._presign(self._signers[region], region, key, "GET", ttl)
 
     def presign_put_for_client(self, region: str, key: str, ttl: int) -> str:
+        return self._presign(self._client_signers[region], region, key, "PUT", ttl)
+
+    def _presign(self, signer: CosS3Client, region: str, key: str, method: str, ttl: int) -> str:
         return str(
-            self._client_signers[region].get_presigned_url(
+            signer.get_presigned_url(
                 Bucket=self._buckets[region],
                 Key=key,
-                Method="PUT",
+                Method=method,
                 Expired=self._expired(ttl),
                 Params=self._token_params,
             )

@@ -33,9 +33,8 @@ from faceid_relay.errors import (
     UnsupportedEvent,
 )
 from faceid_relay.models.responses import ErrorBody
-from faceid_relay.observability import metrics, record_error
+from faceid_relay.observability import event_function, record_error
 from faceid_relay.pages import PAGE_HEADERS, error_page, prefers_html
-from faceid_relay.platform.context import wrap_context
 from faceid_relay.platform.http import (
     UnsupportedEventError,
     body_is_text,
@@ -257,9 +256,6 @@ def http_handler(
     for the platform; no answer may be stored by a browser or a proxy."""
     gate = _app_token_gate(app_token) if app_token is not None else None
 
-    # log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT: events carry the app's bearer token.
-    @metrics.log_metrics(capture_cold_start_metric=True)
-    @logger.inject_lambda_context(log_event=False)
     def handle(event: Any, context: LambdaContext) -> dict[str, Any]:
         try:
             request = to_http_api_v2(event, request_id=context.aws_request_id)
@@ -292,11 +288,7 @@ def http_handler(
             return json_response(invalid.status, invalid.body())
         return resolver.resolve(event, context)
 
-    def handler(event: Any, context: Any) -> dict[str, Any]:
-        response: dict[str, Any] = handle(event, wrap_context(context))
-        return response
-
-    return handler
+    return event_function(handle, logger)
 
 
 def _not_stored(response: dict[str, Any]) -> dict[str, Any]:

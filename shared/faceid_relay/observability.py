@@ -12,8 +12,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.types import LogRecord
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from faceid_relay.errors import RelayError
+from faceid_relay.platform.context import wrap_context
 
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME") or "faceid-relay"
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "FaceIdRelay"
@@ -124,3 +126,21 @@ def record_error(error: RelayError, log: Logger | logging.Logger = logger) -> No
     metrics.add_metric(name=error.code, unit=MetricUnit.Count, value=1)
     if error.status >= 500:
         log.error("Request failed: %s", error.code, exc_info=error)
+
+
+EventJob = Callable[[Any, LambdaContext], dict[str, Any]]
+
+
+def event_function(job: EventJob, log: Logger = logger) -> Callable[[Any, Any], dict[str, Any]]:
+    """A function's entry point, `handler(event, context)`: `job` with the cold-start metric, its metrics
+    flushed, the invocation's context in every log line of `log` and SCF's context in Lambda's shape.
+    log_event=False overrides POWERTOOLS_LOGGER_LOG_EVENT: events carry credentials (the app's bearer
+    token, a COS trigger's Authorization header)."""
+    logged = log.inject_lambda_context(log_event=False)(job)
+    observed = metrics.log_metrics(capture_cold_start_metric=True)(logged)
+
+    def handler(event: Any, context: Any) -> dict[str, Any]:
+        outcome: dict[str, Any] = observed(event, wrap_context(context))
+        return outcome
+
+    return handler

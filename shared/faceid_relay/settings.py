@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -53,6 +54,44 @@ ISSUING_ACTIONS = frozenset(actions.issue for actions in WEB_ACTIONS.values())
 UrlLifetime = Annotated[int, Field(ge=60, le=86_400)]
 
 
+def _endpoint_url(value: str) -> Url:
+    """An absolute URL with an origin's scheme and host rule (parse_origin), for an endpoint with a path."""
+    try:
+        url = Url(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an absolute URL") from None
+    try:
+        parse_origin(f"{url.scheme}://{url.host}:{url.port}")
+    except ValueError:
+        raise ValueError(
+            f"{value!r} must use https (http only for 127.0.0.1, localhost or [::1]) and a host "
+            "without a trailing dot"
+        ) from None
+    return url
+
+
+def _callback_url(value: str) -> str:
+    url = _endpoint_url(value)
+    if url.username or url.password:
+        raise ValueError(f"{value!r} must be an https URL without user name or password")
+    if url.query is not None or url.fragment is not None:
+        raise ValueError(f"{value!r} must have no query or fragment: FaceID appends ?token=<BizToken> itself")
+    if not (url.path or "").endswith(CALLBACK_PATH):
+        raise ValueError(f"{value!r} must be the public URL of this deployment's GET {CALLBACK_PATH}")
+    return str(url)
+
+
+def _webhook_url(value: str) -> str:
+    url = _endpoint_url(value)
+    if url.username or url.password or url.fragment is not None:
+        raise ValueError(f"{value!r} must have no user name, password or fragment")
+    return str(url)
+
+
+CallbackUrl = Annotated[str, AfterValidator(_callback_url)]
+WebhookUrl = Annotated[str, AfterValidator(_webhook_url)]
+
+
 class ConfigurationError(Exception):
     """The deployment's environment is wrong; the message names the variable and what it must be."""
 
@@ -90,7 +129,7 @@ class Settings(BaseModel):
             "Required where web verifications are issued."
         ),
     )
-    callback_url: str | None = Field(
+    callback_url: CallbackUrl | None = Field(
         None,
         alias="RELAY_CALLBACK_URL",
         description=(
@@ -162,7 +201,7 @@ class Settings(BaseModel):
             "with 400 InvalidRequest (limits in http_api.parse_json_body)."
         ),
     )
-    webhook_url: str | None = Field(
+    webhook_url: WebhookUrl | None = Field(
         None,
         alias="RELAY_WEBHOOK_URL",
         description=(
@@ -310,51 +349,6 @@ class Settings(BaseModel):
     def _origins(cls, value: Any) -> Any:
         items = value.split(",") if isinstance(value, str) else value
         return tuple(parse_origin(item.strip()) for item in items if item.strip())
-
-    @field_validator("callback_url")
-    @classmethod
-    def _callback_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            url = Url(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an absolute URL") from None
-        if url.scheme not in ("https", "http") or url.username or url.password:
-            raise ValueError(f"{value!r} must be an https URL without user name or password")
-        try:
-            parse_origin(f"{url.scheme}://{url.host}:{url.port}")
-        except ValueError:
-            raise ValueError(
-                f"{value!r} must use https (http only for 127.0.0.1, localhost or [::1]) and a host "
-                "without a trailing dot"
-            ) from None
-        if url.query is not None or url.fragment is not None:
-            raise ValueError(
-                f"{value!r} must have no query or fragment: FaceID appends ?token=<BizToken> itself"
-            )
-        if not (url.path or "").endswith(CALLBACK_PATH):
-            raise ValueError(f"{value!r} must be the public URL of this deployment's GET {CALLBACK_PATH}")
-        return str(url)
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _webhook_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            url = Url(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an absolute URL") from None
-        try:
-            parse_origin(f"{url.scheme}://{url.host}:{url.port}")
-        except ValueError:
-            raise ValueError(
-                f"{value!r} must use https (http only for 127.0.0.1, localhost or [::1])"
-            ) from None
-        if url.username or url.password or url.fragment is not None:
-            raise ValueError(f"{value!r} must have no user name, password or fragment")
-        return str(url)
 
     @field_validator("webhook_secret")
     @classmethod

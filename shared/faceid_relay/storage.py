@@ -93,16 +93,7 @@ class Storage:
 
     def presign_upload(self, key: str, headers: dict[str, str], ttl: int) -> str:
         """A PUT URL for a client; every header given is signed, so the client must send exactly these."""
-        return str(
-            self._client_signer.get_presigned_url(
-                Bucket=self.bucket,
-                Key=key,
-                Method="PUT",
-                Expired=ttl,
-                Headers=headers,
-                Params=self._token_params(),
-            )
-        )
+        return self._presign_for_client(key, "PUT", ttl, headers=headers)
 
     def presign_download_for_provider(self, key: str, ttl: int) -> str:
         """A GET URL in the production COS form FaceID requires (same-region bucket host)."""
@@ -121,13 +112,25 @@ class Storage:
             "response-content-disposition": f'attachment; filename="{filename}"',
             "response-cache-control": "no-store",
         }
+        return self._presign_for_client(key, "GET", ttl, params=pinned)
+
+    def _presign_for_client(
+        self,
+        key: str,
+        method: str,
+        ttl: int,
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> str:
         return str(
             self._client_signer.get_presigned_url(
                 Bucket=self.bucket,
                 Key=key,
-                Method="GET",
+                Method=method,
                 Expired=ttl,
-                Params={**pinned, **self._token_params()},
+                Headers=headers or {},
+                Params={**(params or {}), **self._token_params()},
             )
         )
 

@@ -1,15 +1,16 @@
-"""Hardening fixtures: deployments as `python -m localcloud` processes (the integration suite's make_stack,
-and one that also takes an environment), and the figures docs/reliability.md reports, printed at the end."""
+"""Hardening fixtures: deployments as `python -m localcloud` processes (the integration suite's make_stack and
+default relay, and one that also takes an environment), and the figures docs/reliability.md reports, printed
+at the end."""
 
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.hardening.harness import FIGURES, stacks
-from tests.integration.conftest import make_stack
+from tests.integration.conftest import make_stack, relay
 from tests.integration.relay import Relay
 
-__all__ = ["make_stack", "start_stack"]
+__all__ = ["make_stack", "relay", "start_stack"]
 
 
 @pytest.fixture(scope="module")

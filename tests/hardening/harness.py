@@ -14,7 +14,6 @@ import requests
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
-from faceid_relay.settings import Settings
 from localcloud import accounts
 from localcloud.process import RunningStack, stack_process
 from tests.integration.relay import Relay
@@ -25,9 +24,6 @@ REGION = "ap-singapore"
 STATE_PREFIXES = ("upload-expectations/", "upload-records/", "verifications/", "idempotency/", "results/")
 UPLOADS_PREFIX = "uploads/"
 ERROR_FIELDS = frozenset({"code", "message", "field"})
-# FaceID is asked for a pending token's result once per window of this many seconds (the default of
-# RELAY_RESULT_CHECK_INTERVAL): a client retrying a callback or a result read sooner is answered "pending".
-RESULT_CHECK_INTERVAL: int = Settings.model_fields["result_check_interval"].default
 
 # What docs/reliability.md reports, counted as the tests run and printed by conftest at the end.
 FIGURES: Counter[str] = Counter()

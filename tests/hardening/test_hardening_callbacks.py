@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import requests
 
 from tests.hardening.harness import FIGURES, Bucket, assert_error, drain
 from tests.integration.relay import Relay, binary_blob, photo
@@ -194,17 +195,23 @@ def faceid_calls(world: World) -> int:
     return sum(len(world.relay.faceid_calls(action)) for action in actions)
 
 
+def refused_untouched(world: World, send: Callable[[], requests.Response]) -> requests.Response:
+    """`send`'s answer, checked to be our 400 or 404 error with nothing asked of FaceID and nothing stored."""
+    calls, state = faceid_calls(world), world.bucket.state()
+    answer = send()
+    assert_error(answer)
+    assert answer.status_code in (400, 404)
+    assert (faceid_calls(world), world.bucket.state()) == (calls, state)
+    return answer
+
+
 @pytest.mark.parametrize("token", TOKENS.values(), ids=TOKENS.keys())
 def test_a_callback_with_a_token_we_did_not_issue_is_refused_without_a_redirect(
     world: World, token: Value
 ) -> None:
-    calls, state = faceid_calls(world), world.bucket.state()
+    url = f"{world.relay.base}/callback?token={quote(token(world), safe='')}"
 
-    answer = world.relay.callback(f"{world.relay.base}/callback?token={quote(token(world), safe='')}")
-
-    assert_error(answer)
-    assert answer.status_code in (400, 404)
-    assert (faceid_calls(world), world.bucket.state()) == (calls, state)
+    refused_untouched(world, lambda: world.relay.callback(url))
     FIGURES["callback attacks refused"] += 1
 
 
@@ -218,13 +225,7 @@ def test_a_callback_without_a_token_parameter_is_refused_without_a_redirect(worl
 
 @pytest.mark.parametrize("token", PATH_TOKENS.values(), ids=PATH_TOKENS.keys())
 def test_a_result_read_with_a_token_we_did_not_issue_is_refused(world: World, token: Value) -> None:
-    calls, state = faceid_calls(world), world.bucket.state()
-
-    answer = world.relay.get(f"/verifications/{token(world)}")
-
-    assert_error(answer)
-    assert answer.status_code in (400, 404)
-    assert (faceid_calls(world), world.bucket.state()) == (calls, state)
+    refused_untouched(world, lambda: world.relay.get(f"/verifications/{token(world)}"))
     FIGURES["callback attacks refused"] += 1
 
 
@@ -247,12 +248,9 @@ def test_replaying_a_finished_callback_with_other_parameters_changes_nothing(wor
 def test_a_key_field_accepts_only_our_own_uploads_of_its_purpose(
     world: World, target: KeyField, attack: KeyAttack
 ) -> None:
-    calls, state = faceid_calls(world), world.bucket.state()
+    body = target.body(world, attack(world, world.ours[target.purpose]))
 
-    answer = world.relay.post(target.path, target.body(world, attack(world, world.ours[target.purpose])))
+    answer = refused_untouched(world, lambda: world.relay.post(target.path, body))
 
-    assert_error(answer)
-    assert answer.status_code in (400, 404)
     assert answer.json().get("field") == target.field
-    assert (faceid_calls(world), world.bucket.state()) == (calls, state)
     FIGURES["key-field attacks refused"] += 1

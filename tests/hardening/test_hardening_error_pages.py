@@ -3,14 +3,15 @@ do, or, once the verification is known, its returnUrl with status=error; an API 
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.hardening.harness import FIGURES, RESULT_CHECK_INTERVAL, assert_error, clear_faults, drain
-from tests.integration.relay import Relay, photo
+from tests.hardening.harness import FIGURES, assert_error, clear_faults, drain
+from tests.integration.relay import RESULT_CHECK_INTERVAL, Relay, photo
 
 UNKNOWN_TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
 # What Chromium sends when it navigates to a page.
@@ -38,8 +39,14 @@ def callback_url(relay: Relay, image: str, reference: str) -> str:
     return relay.complete_on_faceid(issued["verificationUrl"], "pass")
 
 
-def faceid_down(relay: Relay) -> None:
+@contextmanager
+def faceid_down(relay: Relay) -> Iterator[None]:
+    """FaceID's result action answers HTTP 500 inside the block; the faults are cleared after it."""
     relay.stack.control("faceid", "faults", {"action": GET_RESULT, "http_status": 500, "count": 5})
+    try:
+        yield
+    finally:
+        clear_faults(relay.stack)
 
 
 BAD_LINKS: dict[str, Callable[[str], str | None]] = {
@@ -90,11 +97,8 @@ def test_a_known_verification_sends_the_browser_back_with_status_error_when_face
     relay: Relay, image: str
 ) -> None:
     url = callback_url(relay, image, "page-2")
-    faceid_down(relay)
-    try:
+    with faceid_down(relay):
         answer = requests.get(url, headers={"Accept": BROWSER_ACCEPT}, allow_redirects=False, timeout=30)
-    finally:
-        clear_faults(relay.stack)
 
     assert answer.status_code == 302
     assert answer.headers["Location"] == f"{relay.base}/demo/result?status=error&reference=page-2"
@@ -107,11 +111,8 @@ def test_a_known_verification_answers_an_api_client_with_the_json_error_when_fac
     relay: Relay, image: str
 ) -> None:
     url = callback_url(relay, image, "page-3")
-    faceid_down(relay)
-    try:
+    with faceid_down(relay):
         answer = requests.get(url, allow_redirects=False, timeout=30)
-    finally:
-        clear_faults(relay.stack)
 
     assert_error(answer, 503, "ProviderUnavailable")
 
@@ -138,12 +139,9 @@ def test_chromium_is_sent_back_to_the_app_when_faceid_is_unavailable(
     page: Page, relay: Relay, image: str
 ) -> None:
     url = callback_url(relay, image, "page-5")
-    faceid_down(relay)
-    try:
+    with faceid_down(relay):
         page.goto(url)
         page.wait_for_url(f"{relay.base}/demo/result?**")
-    finally:
-        clear_faults(relay.stack)
 
     assert parse_qs(urlsplit(page.url).query) == {"status": ["error"], "reference": ["page-5"]}
 

@@ -14,23 +14,17 @@ from faceid_relay.faceid import REQUEST_TIMEOUT_SECONDS
 from faceid_relay.settings import Settings
 from tests.hardening.harness import (
     FIGURES,
-    RESULT_CHECK_INTERVAL,
     Bucket,
     assert_error,
     clear_faults,
     drain,
 )
-from tests.integration.relay import Relay, binary_blob, md5_hex, photo
+from tests.integration.relay import RESULT_CHECK_INTERVAL, Relay, binary_blob, md5_hex, photo
 
 # Past the presigned GET handed to FaceID, within the 10,000 s the COS SDK's own signatures stay valid.
 PAST_PROVIDER_URL_LIFETIME = Settings.model_fields["provider_download_ttl"].default + 120
 # The FaceID emulator gives up on a download after 5 s (FaceIdEmulatorConfig.download_timeout_seconds).
 SLOWER_THAN_FACEID_DOWNLOADS = 6.0
-
-
-@pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
 
 
 @pytest.fixture(scope="module")

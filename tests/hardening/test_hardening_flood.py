@@ -2,7 +2,6 @@
 of callbacks (or of result reads) for one pending token must cost FaceID one call per token and time window,
 across all instances, and never hold a function in rate-limit backoff."""
 
-import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -12,18 +11,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.hardening.harness import FIGURES, RESULT_CHECK_INTERVAL, clear_faults, drain
-from tests.integration.relay import Relay, photo
+from tests.hardening.harness import FIGURES, clear_faults, drain
+from tests.integration.relay import RESULT_CHECK_INTERVAL, Relay, most_windows, photo
 
 GET_RESULT = "GetWebVerificationResultIntl"
 CLIENTS = 60
 FLOOD_SECONDS = 6.0
 POLLERS = 10
-
-
-@pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +48,6 @@ def flood(send: Callable[[], requests.Response], clients: int, seconds: float) -
 
 def status_of(answer: requests.Response) -> str:
     return parse_qs(urlsplit(answer.headers["Location"]).query)["status"][0]
-
-
-def most_windows(seconds: float) -> int:
-    """How many windows of RELAY_RESULT_CHECK_INTERVAL a span of `seconds` can touch."""
-    return math.ceil(seconds / RESULT_CHECK_INTERVAL) + 1
 
 
 def test_a_callback_flood_on_a_pending_token_asks_faceid_once_per_window(relay: Relay, image: str) -> None:

@@ -1,8 +1,6 @@
 """Open redirect: no returnUrl off the allow-list (the gateway's origin), however written, is accepted, and a
 same-origin one comes back at the callback exactly re-serialised, only status and reference added."""
 
-from collections.abc import Callable
-
 import pytest
 
 from tests.hardening.harness import FIGURES, assert_error
@@ -90,11 +88,6 @@ ACCEPTED = {
     "space encoded as %20": ("{o}/demo/result?state=a%20b", "{o}/demo/result?state=a%20b"),
     "encoded tilde": ("{o}/demo/result?sig=x%7Ey", "{o}/demo/result?sig=x%7Ey"),
 }
-
-
-@pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
 
 
 def fill(template: str, relay: Relay) -> str:

@@ -21,3 +21,9 @@ def make_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
             return Relay(stack)
 
         yield start
+
+
+@pytest.fixture(scope="module")
+def relay(make_stack: Callable[..., Relay]) -> Relay:
+    """The default deployment; a module that needs options defines its own `relay` from make_stack."""
+    return make_stack()

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -148,6 +149,14 @@ def complete_on_faceid(verification_url: str, choice: str) -> str:
     return str(answer.headers["Location"])
 
 
+def preflight(url: str, origin: str, method: str, headers: str | None = None) -> requests.Response:
+    """The OPTIONS a browser on `origin` sends before a `method` request with `headers` (comma-separated)."""
+    asked = {"Origin": origin, "Access-Control-Request-Method": method}
+    if headers is not None:
+        asked["Access-Control-Request-Headers"] = headers
+    return requests.options(url, headers=asked, timeout=30)
+
+
 def photo() -> bytes:
     return PHOTO
 
@@ -159,3 +168,13 @@ def binary_blob(size: int = 4096) -> bytes:
 
 def as_base64_text(data: bytes) -> bytes:
     return base64.b64encode(data)
+
+
+# FaceID is asked for a pending result at most once per BizToken and window of this many seconds
+# (RELAY_RESULT_CHECK_INTERVAL); concurrent callers in one window share the first one's answer.
+RESULT_CHECK_INTERVAL: int = Settings.model_fields["result_check_interval"].default
+
+
+def most_windows(seconds: float) -> int:
+    """How many result-check windows a span of `seconds` can touch."""
+    return math.ceil(seconds / RESULT_CHECK_INTERVAL) + 1

@@ -1,17 +1,9 @@
 """The app-SDK (reflection liveness) flow: device data → light sequence; live data + compare image →
 liveness comparison with the best frame kept in our bucket. Also FaceID's own CreateUploadUrl path."""
 
-from collections.abc import Callable
-
-import pytest
 import requests
 
 from tests.integration.relay import Relay, binary_blob, md5_hex, photo
-
-
-@pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
 
 
 def test_light_sequence_is_generated_from_uploaded_device_data(relay: Relay) -> None:

@@ -1,17 +1,9 @@
 """What a user meets when something is wrong: each answer is a 4xx/5xx JSON {code, message, field?}
 that says what to do, and nothing stored is half-written."""
 
-from collections.abc import Callable
-
-import pytest
 import requests
 
 from tests.integration.relay import Relay, as_base64_text, binary_blob, md5_hex, photo
-
-
-@pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
 
 
 def test_bytes_that_do_not_match_the_declared_md5_are_refused_by_storage(relay: Relay) -> None:

@@ -4,9 +4,8 @@ ORIGIN` lets verifications return to that app, and its pages call the API and PU
 from collections.abc import Callable
 
 import pytest
-import requests
 
-from tests.integration.relay import Relay, md5_hex, photo
+from tests.integration.relay import Relay, md5_hex, photo, preflight
 
 APP = "http://localhost:3000"
 OTHER_APP = "http://localhost:4000"
@@ -41,41 +40,25 @@ def test_without_the_flag_the_app_origin_is_not_a_return_destination(plain_relay
 
 
 def test_the_apps_pages_may_call_the_api_and_upload_to_the_bucket(relay: Relay) -> None:
-    preflight = requests.options(
-        f"{relay.base}/verifications",
-        headers={
-            "Origin": APP,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,content-type,idempotency-key",
-        },
-        timeout=30,
+    api_preflight = preflight(
+        f"{relay.base}/verifications", APP, "POST", "authorization,content-type,idempotency-key"
     )
     data = photo()
     upload = relay.post(
         "/uploads",
         {"purpose": "compare-image", "size": len(data), "contentType": "image/jpeg", "md5": md5_hex(data)},
     ).json()
-    bucket_preflight = requests.options(
-        upload["uploadUrl"],
-        headers={
-            "Origin": APP,
-            "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": ",".join(name.lower() for name in upload["headers"]),
-        },
-        timeout=30,
+    bucket_preflight = preflight(
+        upload["uploadUrl"], APP, "PUT", ",".join(name.lower() for name in upload["headers"])
     )
 
-    assert preflight.status_code in (200, 204), preflight.text
-    assert preflight.headers["Access-Control-Allow-Origin"] == APP
+    assert api_preflight.status_code in (200, 204), api_preflight.text
+    assert api_preflight.headers["Access-Control-Allow-Origin"] == APP
     assert bucket_preflight.status_code == 200, bucket_preflight.text
     assert bucket_preflight.headers["Access-Control-Allow-Origin"] == APP
 
 
 def test_an_origin_not_named_by_a_flag_gets_no_cors_grant(relay: Relay) -> None:
-    preflight = requests.options(
-        f"{relay.base}/verifications",
-        headers={"Origin": OTHER_APP, "Access-Control-Request-Method": "POST"},
-        timeout=30,
-    )
+    answer = preflight(f"{relay.base}/verifications", OTHER_APP, "POST")
 
-    assert "Access-Control-Allow-Origin" not in preflight.headers
+    assert "Access-Control-Allow-Origin" not in answer.headers

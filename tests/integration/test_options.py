@@ -5,11 +5,10 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
-from localcloud import accounts
-from tests.integration.relay import Relay, photo
+from tests.integration.bucket import owner_client
+from tests.integration.relay import Relay, photo, preflight
 
 APP_ORIGIN = "https://app.example.com"
 
@@ -19,24 +18,10 @@ def relay(make_stack: Callable[..., Relay]) -> Relay:
     return make_stack(env={"RELAY_DELETE_COMPARE_IMAGE": "true", "RELAY_CORS_ORIGINS": APP_ORIGIN})
 
 
-def bucket_client(relay: Relay) -> CosS3Client:
-    port = int(relay.stack.cos.rsplit(":", 1)[1])
-    return CosS3Client(
-        CosConfig(
-            Region="ap-singapore",
-            SecretId=accounts.PERMANENT.secret_id,
-            SecretKey=accounts.PERMANENT.secret_key,
-            IP="127.0.0.1",
-            Port=port,
-            Scheme="http",
-        )
-    )
-
-
 def test_the_compare_image_is_deleted_once_the_verification_is_final(relay: Relay) -> None:
     key = relay.upload("compare-image", photo(), "image/jpeg")
     issued = relay.start_verification(key)
-    bucket = bucket_client(relay)
+    bucket = owner_client(relay.stack)
     assert bucket.head_object(Bucket=relay.stack.bucket, Key=key)
 
     relay.callback(relay.complete_on_faceid(issued["verificationUrl"], "pass"))
@@ -50,19 +35,13 @@ def test_the_compare_image_is_deleted_once_the_verification_is_final(relay: Rela
 
 
 def test_a_browser_preflight_from_an_allowed_origin_is_answered(relay: Relay) -> None:
-    preflight = requests.options(
-        f"{relay.base}/verifications",
-        headers={
-            "Origin": APP_ORIGIN,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
-        },
-        timeout=30,
+    answer = preflight(
+        f"{relay.base}/verifications", APP_ORIGIN, "POST", "authorization, content-type, idempotency-key"
     )
 
-    assert preflight.status_code == 204
-    assert preflight.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
-    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert answer.status_code == 204
+    assert answer.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    allowed = answer.headers["Access-Control-Allow-Headers"].lower()
     assert {"authorization", "content-type", "idempotency-key"} <= {h.strip() for h in allowed.split(",")}
 
 

@@ -3,7 +3,6 @@ the COS emulator evaluates it, so each function can do its job and nothing else;
 anything, and an object that is not the upload its URL was issued for is refused."""
 
 import uuid
-from collections.abc import Callable
 
 import pytest
 import requests
@@ -84,11 +83,6 @@ PROBES = [
         for op, key in [("get", U), ("get", S), ("delete", V), ("delete", W), ("get", I), ("put", U)]
     ],
 ]
-
-
-@pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,8 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import requests
 
 from tests.integration.relay import Relay
@@ -24,11 +22,6 @@ def readme_blocks(heading: str) -> list[str]:
     start = text.index(f"\n{heading}\n")
     end = text.find("\n## ", start + len(heading) + 2)
     return BASH_BLOCK.findall(text[start : end if end != -1 else None])
-
-
-@pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
 
 
 def test_the_readme_sections_hold_the_blocks_this_test_runs() -> None:

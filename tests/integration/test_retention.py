@@ -1,7 +1,7 @@
 """Retention as deployed: every object the flows write sits under a prefix whose lifecycle rule is the one
 deploy/README.md promises, is encrypted at rest, and a verification's records outlive its media."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -15,11 +15,6 @@ from tests.integration.bucket import expiry_rules, keys, owner_client, readme_re
 from tests.integration.relay import Relay, binary_blob, photo
 
 DAY = 86400
-
-
-@pytest.fixture(scope="module")
-def relay(make_stack: Callable[..., Relay]) -> Relay:
-    return make_stack()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Sessions under retries and races: Idempotency-Key, repeated and concurrent callbacks, expiry,
 tokens we never issued, and at-least-once COS events."""
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
@@ -8,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.integration.relay import Relay, photo
+from tests.integration.relay import Relay, most_windows, photo
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +52,17 @@ def test_concurrent_callbacks_ask_faceid_once_and_answer_its_result_or_pending(r
     callback_url = relay.complete_on_faceid(issued["verificationUrl"], "pass")
     before = len(relay.faceid_calls("GetWebVerificationResultIntl"))
 
+    started = time.monotonic()
     with ThreadPoolExecutor(5) as pool:
         answers = list(pool.map(lambda _: relay.callback(callback_url), range(5)))
+    elapsed = time.monotonic() - started
 
     assert {a.status_code for a in answers} == {302}
     statuses = {parse_qs(urlsplit(a.headers["Location"]).query)["status"][0] for a in answers}
     assert "passed" in statuses
     assert statuses <= {"passed", "pending"}
-    assert len(relay.faceid_calls("GetWebVerificationResultIntl")) == before + 1
+    # One call, unless the five straddled a window boundary before the first answer was stored.
+    assert 1 <= len(relay.faceid_calls("GetWebVerificationResultIntl")) - before <= most_windows(elapsed)
     assert relay.get(f"/verifications/{issued['bizToken']}").json()["status"] == "passed"
 
 

@@ -23,9 +23,8 @@ from faceid_relay.models.records import (
     webhook_event_id,
 )
 from faceid_relay.models.requests import VerificationRequest
-from faceid_relay.models.responses import Attempt
 from faceid_relay.webhooks import DeliveryResult
-from tests.fakes import NOW, FakeBucket, FakeFaceId, FakeReceiver, md5_of, settings
+from tests.fakes import FakeBucket, FakeFaceId, FakeReceiver, md5_of, passing_attempt, settings
 
 IMAGE_KEY = "uploads/compare-image/c4e8a1f05b2d4c6e8f0a1b3c5d7e9f10"
 JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 50
@@ -49,15 +48,7 @@ def issue(bucket: FakeBucket, faceid: FakeFaceId, image: bool = True) -> str:
 
 
 def passed() -> WebVerificationOutcome:
-    attempt = Attempt(
-        error_code=0,
-        error_message="Success",
-        liveness_error_code=0,
-        compare_error_code=0,
-        similarity=91.5,
-        at=NOW,
-    )
-    return WebVerificationOutcome("passed", 0, "Success", [attempt], {"bestFrame": JPEG})
+    return WebVerificationOutcome("passed", 0, "Success", [passing_attempt()], {"bestFrame": JPEG})
 
 
 def later(minutes: float) -> datetime:

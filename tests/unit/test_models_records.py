@@ -1,8 +1,6 @@
 """The state kept on COS: where each record lives (never under the trigger's uploads/ prefix, never a path a
 client can steer) and the JSON each record is written as and read back from."""
 
-from datetime import datetime, timezone
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -31,10 +29,8 @@ from faceid_relay.models.records import (
 )
 from faceid_relay.models.responses import Attempt, StoredMedia
 from faceid_relay.models.rules import UPLOADS_PREFIX, Purpose, new_upload_key
+from tests.fakes import BIZ_TOKEN, EMPTY_MD5, NOW
 
-AT = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
-TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
-MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 _TOKENS = st.uuids().map(str).flatmap(lambda u: st.sampled_from([u, u.upper()]))
@@ -79,18 +75,21 @@ def test_nothing_a_function_writes_is_under_the_trigger_prefix(
 
 def test_the_key_layout() -> None:
     upload = "uploads/compare-image/" + "a" * 32
-    assert upload_record_key(upload, f'"{MD5}"') == f"upload-records/compare-image/{'a' * 32}/{MD5}.json"
+    assert (
+        upload_record_key(upload, f'"{EMPTY_MD5}"')
+        == f"upload-records/compare-image/{'a' * 32}/{EMPTY_MD5}.json"
+    )
     assert upload_expectation_key(upload) == f"upload-expectations/compare-image/{'a' * 32}.json"
-    assert session_key(TOKEN) == f"verifications/{TOKEN}/session.json"
-    assert final_key(TOKEN) == f"verifications/{TOKEN}/final.json"
+    assert session_key(BIZ_TOKEN) == f"verifications/{BIZ_TOKEN}/session.json"
+    assert final_key(BIZ_TOKEN) == f"verifications/{BIZ_TOKEN}/final.json"
     assert idempotency_key(SHA256) == f"idempotency/{SHA256}.json"
-    assert result_media_key(TOKEN, "best-frame.jpg") == f"results/{TOKEN}/best-frame.jpg"
-    assert result_check_key(TOKEN, 889_000_000) == f"result-checks/{TOKEN}/889000000.json"
+    assert result_media_key(BIZ_TOKEN, "best-frame.jpg") == f"results/{BIZ_TOKEN}/best-frame.jpg"
+    assert result_check_key(BIZ_TOKEN, 889_000_000) == f"result-checks/{BIZ_TOKEN}/889000000.json"
 
 
 def test_every_object_version_has_its_own_upload_record() -> None:
     upload = new_upload_key(Purpose.LIVE_DATA)
-    assert upload_record_key(upload, MD5) != upload_record_key(upload, "0" * 32 + "-2")
+    assert upload_record_key(upload, EMPTY_MD5) != upload_record_key(upload, "0" * 32 + "-2")
 
 
 @pytest.mark.parametrize(
@@ -98,29 +97,29 @@ def test_every_object_version_has_its_own_upload_record() -> None:
 )
 def test_an_upload_record_is_only_ever_keyed_by_a_server_key(key: str) -> None:
     with pytest.raises(InvalidKey):
-        upload_record_key(key, MD5)
+        upload_record_key(key, EMPTY_MD5)
     with pytest.raises(InvalidKey):
         upload_expectation_key(key)
 
 
-def _expectation(md5: str | None = MD5) -> UploadExpectation:
+def _expectation(md5: str | None = EMPTY_MD5) -> UploadExpectation:
     return UploadExpectation(
-        key=new_upload_key(Purpose.COMPARE_IMAGE), size=10, md5=md5, content_type="image/jpeg", created_at=AT
+        key=new_upload_key(Purpose.COMPARE_IMAGE), size=10, md5=md5, content_type="image/jpeg", created_at=NOW
     )
 
 
 def test_an_object_matching_its_expectation_passes() -> None:
-    assert _expectation().mismatch(size=10, md5=MD5, content_type="image/jpeg") is None
+    assert _expectation().mismatch(size=10, md5=EMPTY_MD5, content_type="image/jpeg") is None
     assert _expectation(md5=None).mismatch(size=10, md5="0" * 32, content_type="IMAGE/JPEG") is None
 
 
 @pytest.mark.parametrize(
     ("size", "md5", "content_type", "words"),
     [
-        (50 * 1024 * 1024, MD5, "image/jpeg", "52428800 bytes"),
+        (50 * 1024 * 1024, EMPTY_MD5, "image/jpeg", "52428800 bytes"),
         (10, "0" * 32, "image/jpeg", "MD5"),
-        (10, MD5, "application/json", "application/json"),
-        (10, MD5, "", "untyped"),
+        (10, EMPTY_MD5, "application/json", "application/json"),
+        (10, EMPTY_MD5, "", "untyped"),
     ],
 )
 def test_an_object_differing_from_its_expectation_is_named(
@@ -159,10 +158,10 @@ def test_idempotency_records_are_keyed_by_the_hash_never_the_client_key(key_hash
         ("..", "x.jpg"),
         ("a/b", "x.jpg"),
         ("", "x.jpg"),
-        (TOKEN, "../x"),
-        (TOKEN, "a/b"),
-        (TOKEN, ".hidden"),
-        (TOKEN, "x" * 101),
+        (BIZ_TOKEN, "../x"),
+        (BIZ_TOKEN, "a/b"),
+        (BIZ_TOKEN, ".hidden"),
+        (BIZ_TOKEN, "x" * 101),
     ],
 )
 def test_result_media_keys_are_one_plain_segment_each(owner: str, name: str) -> None:
@@ -174,27 +173,27 @@ def test_records_are_camel_case_json_that_reads_back_equal() -> None:
     records = [
         UploadRecord(
             key=new_upload_key(Purpose.COMPARE_IMAGE),
-            etag=MD5,
-            md5=MD5,
+            etag=EMPTY_MD5,
+            md5=EMPTY_MD5,
             size=1234,
             content_kind="jpeg",
             content_type="image/jpeg",
-            recorded_at=AT,
+            recorded_at=NOW,
         ),
         SessionRecord(
-            biz_token=TOKEN,
+            biz_token=BIZ_TOKEN,
             flavor="live",
             reference="order-42",
             return_url="https://app.example.com/done",
             compare_image_key=None,
             compare_image_md5=None,
             request_hash=SHA256,
-            verification_url=f"https://intl.faceid.qq.com/reflect/?token={TOKEN}",
-            created_at=AT,
-            expires_at=AT,
+            verification_url=f"https://intl.faceid.qq.com/reflect/?token={BIZ_TOKEN}",
+            created_at=NOW,
+            expires_at=NOW,
         ),
         FinalRecord(
-            biz_token=TOKEN,
+            biz_token=BIZ_TOKEN,
             status="failed",
             error_code=1002,
             error_message="Suspected spoofed recording",
@@ -209,10 +208,12 @@ def test_records_are_camel_case_json_that_reads_back_equal() -> None:
                     at=None,
                 )
             ],
-            media={"bestFrame": StoredMedia(key=f"results/{TOKEN}/best-frame.jpg", md5=MD5, size=10)},
-            finalized_at=AT,
+            media={
+                "bestFrame": StoredMedia(key=f"results/{BIZ_TOKEN}/best-frame.jpg", md5=EMPTY_MD5, size=10)
+            },
+            finalized_at=NOW,
         ),
-        IdempotencyRecord(key_hash=SHA256, request_hash=SHA256, biz_token=TOKEN, created_at=AT),
+        IdempotencyRecord(key_hash=SHA256, request_hash=SHA256, biz_token=BIZ_TOKEN, created_at=NOW),
     ]
     for record in records:
         stored = record.model_dump(mode="json")
@@ -225,12 +226,12 @@ def test_a_record_written_by_newer_code_still_reads_and_records_never_change() -
     stored = {
         "keyHash": SHA256,
         "requestHash": SHA256,
-        "bizToken": TOKEN,
-        "createdAt": AT.isoformat(),
+        "bizToken": BIZ_TOKEN,
+        "createdAt": NOW.isoformat(),
         "newField": 1,
     }
     record = IdempotencyRecord.model_validate(stored)
-    assert record.biz_token == TOKEN
+    assert record.biz_token == BIZ_TOKEN
     with pytest.raises(ValidationError):
         record.biz_token = "other"  # type: ignore[misc]
 
@@ -239,13 +240,13 @@ def test_a_tampered_record_does_not_validate() -> None:
     with pytest.raises(ValidationError):
         FinalRecord.model_validate(
             {
-                "bizToken": TOKEN,
+                "bizToken": BIZ_TOKEN,
                 "status": "pending",
                 "errorCode": None,
                 "errorMessage": None,
                 "similarity": None,
                 "attempts": [],
                 "media": {},
-                "finalizedAt": AT.isoformat(),
+                "finalizedAt": NOW.isoformat(),
             }
         )

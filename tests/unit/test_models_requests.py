@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from faceid_relay.errors import (
     ContentTooLarge,
@@ -31,6 +31,13 @@ IMAGE_URL = "https://faceid-relay-1250000000.cos.ap-singapore.myqcloud.com/uploa
 
 def upload(**fields: Any) -> dict[str, Any]:
     return {"purpose": "compare-image", "size": 1000, "contentType": "image/jpeg", **fields}
+
+
+def refused_field(model: type[BaseModel], fields: dict[str, Any], error: type[RelayError]) -> str | None:
+    """The field `model` names when it refuses `fields` with `error`."""
+    with pytest.raises(error) as refused:
+        model.model_validate(fields)
+    return refused.value.field
 
 
 def test_an_upload_request_reads_camel_case_json() -> None:
@@ -64,9 +71,7 @@ def test_an_upload_request_reads_camel_case_json() -> None:
 def test_upload_limits_and_target_actions_name_the_field(
     fields: dict[str, Any], error: type[RelayError], field: str
 ) -> None:
-    with pytest.raises(error) as refused:
-        CreateUploadRequest.model_validate(fields)
-    assert refused.value.field == field
+    assert refused_field(CreateUploadRequest, fields, error) == field
 
 
 def test_a_size_over_the_limit_says_the_limit() -> None:
@@ -149,9 +154,7 @@ def test_a_sequence_takes_a_device_data_key_or_url_and_md5() -> None:
 def test_a_sequence_request_with_no_or_two_sources_names_the_field(
     fields: dict[str, Any], error: type[RelayError], field: str
 ) -> None:
-    with pytest.raises(error) as refused:
-        SequenceRequest.model_validate(fields)
-    assert refused.value.field == field
+    assert refused_field(SequenceRequest, fields, error) == field
 
 
 @pytest.mark.parametrize("level", ["0", "5", 5, "four", True])
@@ -214,9 +217,7 @@ def test_a_comparison_takes_live_data_and_an_image_from_keys_or_urls() -> None:
 def test_a_comparison_of_one_thing_with_itself_or_without_both_parts_is_refused(
     fields: dict[str, Any], error: type[RelayError], field: str
 ) -> None:
-    with pytest.raises(error) as refused:
-        LivenessComparisonRequest.model_validate(fields)
-    assert refused.value.field == field
+    assert refused_field(LivenessComparisonRequest, fields, error) == field
 
 
 def test_a_verification_request_checks_its_key_reference_and_extra() -> None:

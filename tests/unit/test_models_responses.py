@@ -2,7 +2,6 @@
 described, since these models are the OpenAPI document users read."""
 
 import json
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -10,16 +9,12 @@ from pydantic import BaseModel, ValidationError
 
 from faceid_relay.models import requests, responses
 from faceid_relay.models.responses import (
-    Attempt,
     BucketUpload,
     StoredMedia,
     StoredMediaLink,
     VerificationResult,
 )
-
-AT = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
-TOKEN = "81EEF678-28EE-4759-A82E-6CBBBE6BC442"
-MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+from tests.fakes import BIZ_TOKEN, EMPTY_MD5, NOW, passing_attempt
 
 
 def api_models() -> list[type[BaseModel]]:
@@ -40,7 +35,7 @@ def test_an_upload_answer_is_camel_case_json_with_put_as_its_method() -> None:
         key="uploads/compare-image/" + "0" * 32,
         upload_url="https://b-1250000000.cos.ap-singapore.myqcloud.com/uploads/x?q-signature=1",
         headers={"Content-Type": "image/jpeg", "x-cos-forbid-overwrite": "true"},
-        expires_at=AT,
+        expires_at=NOW,
     )
     body = json.loads(answer.model_dump_json())
     assert set(body) == {"key", "uploadUrl", "method", "headers", "expiresAt"}
@@ -52,7 +47,7 @@ def test_an_upload_answer_is_camel_case_json_with_put_as_its_method() -> None:
 
 def test_a_verification_result_nests_camel_case_all_the_way_down() -> None:
     result = VerificationResult(
-        biz_token=TOKEN,
+        biz_token=BIZ_TOKEN,
         status="passed",
         reference="order-42",
         metadata={"userId": "u-42"},
@@ -60,24 +55,15 @@ def test_a_verification_result_nests_camel_case_all_the_way_down() -> None:
         error_code=0,
         error_message="Success",
         similarity=91.5,
-        attempts=[
-            Attempt(
-                error_code=0,
-                error_message="Success",
-                liveness_error_code=0,
-                compare_error_code=0,
-                similarity=91.5,
-                at=AT,
-            )
-        ],
-        media={"bestFrame": StoredMediaLink(url="https://x/y", md5=MD5, size=10, expires_at=AT)},
+        attempts=[passing_attempt()],
+        media={"bestFrame": StoredMediaLink(url="https://x/y", md5=EMPTY_MD5, size=10, expires_at=NOW)},
         request_id="req-1",
-        created_at=AT,
-        finalized_at=AT,
+        created_at=NOW,
+        finalized_at=NOW,
         redacted_at=None,
     )
     body = result.model_dump(mode="json")
-    assert body["bizToken"] == TOKEN
+    assert body["bizToken"] == BIZ_TOKEN
     assert body["attempts"][0]["livenessErrorCode"] == 0
     assert body["media"]["bestFrame"]["expiresAt"] == "2026-11-23T12:00:00Z"
     assert VerificationResult.model_validate(body) == result
@@ -97,7 +83,7 @@ def test_an_answer_that_breaks_the_contract_cannot_be_built(
 ) -> None:
     valid: dict[type[BaseModel], dict[str, Any]] = {
         VerificationResult: {
-            "bizToken": TOKEN,
+            "bizToken": BIZ_TOKEN,
             "status": "pending",
             "reference": None,
             "metadata": None,
@@ -108,11 +94,11 @@ def test_an_answer_that_breaks_the_contract_cannot_be_built(
             "attempts": [],
             "media": {},
             "requestId": None,
-            "createdAt": AT,
+            "createdAt": NOW,
             "finalizedAt": None,
             "redactedAt": None,
         },
-        StoredMedia: {"key": "results/x/best-frame.jpg", "md5": MD5, "size": 1},
+        StoredMedia: {"key": "results/x/best-frame.jpg", "md5": EMPTY_MD5, "size": 1},
     }
     model.model_validate(valid[model])
     with pytest.raises(ValidationError):

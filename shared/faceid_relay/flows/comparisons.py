@@ -19,7 +19,7 @@ from faceid_relay.errors import (
 from faceid_relay.faceid import PROVIDER_DOWNLOAD_ERRORS, PROVIDER_ERRORS, LivenessVerdict, Resource
 from faceid_relay.flows.issuing import idempotency_key_hash
 from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
-from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.ports import Bucket, FaceIdApi, read_record, stored_record
 from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
 from faceid_relay.models.records import (
     ComparisonIdempotencyRecord,
@@ -33,7 +33,7 @@ from faceid_relay.models.records import (
 )
 from faceid_relay.models.requests import LivenessComparisonRequest
 from faceid_relay.models.responses import LivenessComparison
-from faceid_relay.models.rules import new_comparison_id, validate_comparison_id
+from faceid_relay.models.rules import new_comparison_id
 from faceid_relay.settings import Settings
 from faceid_relay.storage import STORAGE_ERRORS
 
@@ -112,10 +112,8 @@ def read_liveness_comparison(raw_id: str, settings: Settings, storage: Bucket) -
 
 
 def stored_comparison(raw_id: str, storage: Bucket) -> ComparisonRecord:
-    stored = storage.read_json(comparison_key(validate_comparison_id(raw_id)))
-    if stored is None:
-        raise ComparisonNotFound()
-    return ComparisonRecord.model_validate(stored)
+    # comparison_key refuses anything but a comparison id (400 InvalidRequest naming "id").
+    return stored_record(storage, comparison_key(raw_id), ComparisonRecord, ComparisonNotFound)
 
 
 def _record(
@@ -161,10 +159,9 @@ def _answer(record: ComparisonRecord, settings: Settings, storage: Bucket) -> Li
 def _replay(
     key_hash: str, request_hash: str, settings: Settings, storage: Bucket
 ) -> LivenessComparison | None:
-    stored = storage.read_json(comparison_idempotency_key(key_hash))
-    if stored is None:
+    record = read_record(storage, comparison_idempotency_key(key_hash), ComparisonIdempotencyRecord)
+    if record is None:
         return None
-    record = ComparisonIdempotencyRecord.model_validate(stored)
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused(field="Idempotency-Key")
     return read_liveness_comparison(record.comparison_id, settings, storage)
@@ -184,8 +181,7 @@ def _claim_live_data(
     )
     if storage.create_json(live_data_claim_key(md5), claim.model_dump(mode="json")):
         return claim
-    stored = storage.read_json(live_data_claim_key(md5))
-    existing = LiveDataClaim.model_validate(stored) if stored is not None else None
+    existing = read_record(storage, live_data_claim_key(md5), LiveDataClaim)
     if (
         existing is None
         or key_hash is None
@@ -205,8 +201,8 @@ def _record_idempotency_key(key_hash: str, request_hash: str, comparison_id: str
     )
     if storage.create_json(comparison_idempotency_key(key_hash), record.model_dump(mode="json")):
         return
-    stored = storage.read_json(comparison_idempotency_key(key_hash))
-    if stored is not None and ComparisonIdempotencyRecord.model_validate(stored).request_hash != request_hash:
+    winner = read_record(storage, comparison_idempotency_key(key_hash), ComparisonIdempotencyRecord)
+    if winner is not None and winner.request_hash != request_hash:
         raise IdempotencyKeyReused(field="Idempotency-Key")
 
 

@@ -6,7 +6,7 @@ lost). Both write the same record, so whichever comes second reads the first one
 from datetime import datetime, timezone
 
 from faceid_relay.errors import InvalidKey
-from faceid_relay.flows.ports import Bucket
+from faceid_relay.flows.ports import Bucket, read_record
 from faceid_relay.models.records import (
     UploadExpectation,
     UploadRecord,
@@ -51,8 +51,7 @@ def hash_upload(
         logger.info("object gone before hashing", extra={"key": key})
         return None
     if refused is None:
-        stored = storage.read_json(upload_expectation_key(key))
-        expectation = None if stored is None else UploadExpectation.model_validate(stored)
+        expectation = read_record(storage, upload_expectation_key(key), UploadExpectation)
         refused = (
             NOT_ISSUED
             if expectation is None

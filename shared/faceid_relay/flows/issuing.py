@@ -21,7 +21,7 @@ from faceid_relay.faceid import (
     CompareImage,
     WebFlavor,
 )
-from faceid_relay.flows.ports import Bucket, FaceIdApi
+from faceid_relay.flows.ports import Bucket, FaceIdApi, read_record
 from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
 from faceid_relay.flows.sweeper import open_verification
 from faceid_relay.flows.uploads import finished_upload
@@ -152,16 +152,13 @@ def idempotency_key_hash(value: str) -> str:
 
 
 def _replay(claim: str, request_hash: str, storage: Bucket) -> VerificationResponse | None:
-    stored = storage.read_json(idempotency_key(claim))
-    if stored is None:
+    record = read_record(storage, idempotency_key(claim), IdempotencyRecord)
+    if record is None:
         return None
-    record = IdempotencyRecord.model_validate(stored)
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused(field="Idempotency-Key")
-    session = storage.read_json(session_key(record.biz_token))
-    if session is None:
-        return None
-    return _issued(SessionRecord.model_validate(session))
+    session = read_record(storage, session_key(record.biz_token), SessionRecord)
+    return None if session is None else _issued(session)
 
 
 def _issued(session: SessionRecord) -> VerificationResponse:

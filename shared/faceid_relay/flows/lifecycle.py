@@ -29,7 +29,7 @@ from faceid_relay.errors import (
 )
 from faceid_relay.flows.comparisons import stored_comparison
 from faceid_relay.flows.outbox import final_event, publish, verification_event
-from faceid_relay.flows.ports import Bucket, WebhookReceiver
+from faceid_relay.flows.ports import Bucket, WebhookReceiver, stored_record
 from faceid_relay.flows.results import read_session, stored_result
 from faceid_relay.models.records import (
     RESULTS_PREFIX,
@@ -95,10 +95,7 @@ def redact_verification(
 ) -> VerificationResult:
     """Erase the person's data from this deployment (see the module docstring for the order)."""
     session = read_session(raw_token, storage)
-    stored_final = storage.read_json(final_key(session.biz_token))
-    if stored_final is None:
-        raise VerificationPending()
-    final = FinalRecord.model_validate(stored_final)
+    final = stored_record(storage, final_key(session.biz_token), FinalRecord, VerificationPending)
     image = session.compare_image_key
     planned = RedactionRecord(
         biz_token=session.biz_token,

@@ -4,8 +4,11 @@ unit tests and benchmarks."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from pydantic import BaseModel
+
+from faceid_relay.errors import RelayError
 from faceid_relay.models.rules import Action, ApiFlavor
 from faceid_relay.storage import ObjectDigest, ObjectHead
 from faceid_relay.webhooks import DeliveryResult
@@ -62,3 +65,20 @@ class FaceIdApi(Protocol):
     def get_web_verification_result(
         self, flavor: ApiFlavor, biz_token: str
     ) -> faceid.WebVerificationOutcome: ...
+
+
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def read_record(storage: Bucket, key: str, model: type[Record]) -> Record | None:
+    """The record stored at `key`, or None where there is none."""
+    stored = storage.read_json(key)
+    return None if stored is None else model.model_validate(stored)
+
+
+def stored_record(storage: Bucket, key: str, model: type[Record], missing: type[RelayError]) -> Record:
+    """The record stored at `key`; `missing` (e.g. a 404 of the catalogue) where there is none."""
+    record = read_record(storage, key, model)
+    if record is None:
+        raise missing()
+    return record

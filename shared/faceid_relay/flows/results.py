@@ -19,7 +19,7 @@ from faceid_relay.errors import (
 from faceid_relay.faceid import PROVIDER_ERRORS, WebVerificationOutcome
 from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
 from faceid_relay.flows.outbox import final_event, publish
-from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver
+from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver, stored_record
 from faceid_relay.models.records import (
     FinalRecord,
     RedactionRecord,
@@ -31,7 +31,6 @@ from faceid_relay.models.records import (
     session_key,
 )
 from faceid_relay.models.responses import StoredMedia, VerificationResult
-from faceid_relay.models.rules import validate_biz_token
 from faceid_relay.observability import metrics, record_error
 from faceid_relay.settings import Settings
 from faceid_relay.storage import STORAGE_ERRORS
@@ -121,11 +120,8 @@ def return_location(session: SessionRecord, status: str) -> str:
 
 
 def read_session(raw_token: str, storage: Bucket) -> SessionRecord:
-    token = validate_biz_token(raw_token)
-    stored = storage.read_json(session_key(token))
-    if stored is None:
-        raise VerificationNotFound()
-    return SessionRecord.model_validate(stored)
+    # session_key refuses anything but a BizToken (400 InvalidToken).
+    return stored_record(storage, session_key(raw_token), SessionRecord, VerificationNotFound)
 
 
 def finalize_verification(

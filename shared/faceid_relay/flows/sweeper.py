@@ -59,19 +59,8 @@ def sweep(
     webhooks: WebhookReceiver | None,
     has_time: HasTime,
 ) -> SweepReport:
-    closed, pending = _finalize_due(now, settings, storage, faceid, webhooks, has_time)
-    sent = retry_undelivered(storage, webhooks, now, has_time) if webhooks is not None else 0
-    return SweepReport(closed=closed, still_pending=pending, webhooks_sent=sent)
-
-
-def _finalize_due(
-    now: datetime,
-    settings: Settings,
-    storage: Bucket,
-    faceid: FaceIdApi,
-    webhooks: WebhookReceiver | None,
-    has_time: HasTime,
-) -> tuple[int, int]:
+    """Finalize the open verifications that are due (oldest first, while time is left), then retry the
+    webhook events not delivered yet."""
     closed = pending = 0
     for key in storage.list_keys(OPEN_VERIFICATIONS_PREFIX, limit=MAX_ENTRIES_PER_SWEEP):
         if open_verification_due(key) > now or not has_time():
@@ -88,7 +77,8 @@ def _finalize_due(
             continue
         closed += outcome == "closed"
         pending += outcome == "pending"
-    return closed, pending
+    sent = retry_undelivered(storage, webhooks, now, has_time) if webhooks is not None else 0
+    return SweepReport(closed=closed, still_pending=pending, webhooks_sent=sent)
 
 
 def _look_at(

@@ -230,13 +230,18 @@ class ResultCheckRecord(StoredRecord):
     claim_id: str = Field(description="Random id of the request that wrote it (tells its own write apart).")
 
 
-class IdempotencyRecord(StoredRecord):
-    """Which BizToken an Idempotency-Key produced, and for which request."""
+class _IdempotencyKeyUse(StoredRecord):
+    """What an Idempotency-Key was first used with; a retry must send the same request to get the same."""
 
     key_hash: str = Field(description="SHA-256 of the Idempotency-Key (the key itself is not stored).")
     request_hash: str = Field(description="SHA-256 of the canonical request it came with.")
-    biz_token: BizToken = Field(description="The BizToken issued for it.")
     created_at: datetime = Field(description="When it was first used (UTC).")
+
+
+class IdempotencyRecord(_IdempotencyKeyUse):
+    """Which BizToken an Idempotency-Key on POST /verifications produced, and for which request."""
+
+    biz_token: BizToken = Field(description="The BizToken issued for it.")
 
 
 class ComparisonRecord(StoredRecord):
@@ -276,13 +281,10 @@ class LiveDataClaim(StoredRecord):
     created_at: datetime = Field(description="When it was claimed (UTC).")
 
 
-class ComparisonIdempotencyRecord(StoredRecord):
+class ComparisonIdempotencyRecord(_IdempotencyKeyUse):
     """Which comparison an Idempotency-Key on POST /liveness-comparisons stands for, and for which request."""
 
-    key_hash: str = Field(description="SHA-256 of the Idempotency-Key (the key itself is not stored).")
-    request_hash: str = Field(description="SHA-256 of the canonical request it came with.")
     comparison_id: ComparisonId = Field(description="The comparison it stands for.")
-    created_at: datetime = Field(description="When it was first used (UTC).")
 
 
 def upload_record_key(key: str, etag: str) -> str:
@@ -304,15 +306,20 @@ def _upload_path(key: str) -> str:
 
 
 def session_key(biz_token: str) -> str:
-    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/session.json"
+    return _verification_file(biz_token, "session")
 
 
 def final_key(biz_token: str) -> str:
-    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/final.json"
+    return _verification_file(biz_token, "final")
 
 
 def redaction_key(biz_token: str) -> str:
-    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/redacted.json"
+    return _verification_file(biz_token, "redacted")
+
+
+def _verification_file(biz_token: str, name: str) -> str:
+    """verifications/<BizToken>/<name>.json."""
+    return f"{VERIFICATIONS_PREFIX}{validate_biz_token(biz_token)}/{name}.json"
 
 
 def upload_records_prefix(key: str) -> str:

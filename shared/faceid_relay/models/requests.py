@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 
 from faceid_relay.errors import ContentTooLarge, InvalidRequest, UnsupportedContentType
+from faceid_relay.models.responses import examples
 from faceid_relay.models.rules import (
     MAX_CLIENT_KEY_LENGTH,
     MAX_COS_URL_LENGTH,
@@ -47,16 +48,12 @@ def _level_as_text(value: object) -> object:
 class CreateUploadRequest(ApiRequest):
     """POST /uploads: where to PUT one file, and the limits it must meet."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "purpose": "compare-image",
-                    "size": 48213,
-                    "contentType": "image/jpeg",
-                    "md5": "9e107d9d372bb6826bd81d3542a419d6",
-                }
-            ]
+    model_config = examples(
+        {
+            "purpose": "compare-image",
+            "size": 48213,
+            "contentType": "image/jpeg",
+            "md5": "9e107d9d372bb6826bd81d3542a419d6",
         }
     )
 
@@ -182,14 +179,10 @@ MetadataField = Annotated[
 class SequenceRequest(ApiRequest):
     """POST /sequences: a light sequence for the SDK's device data (GenerateReflectSequence)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "deviceDataKey": "uploads/device-data/3f2a9c0d4b5e6f708192a3b4c5d6e7f8",
-                    "securityLevel": "4",
-                }
-            ]
+    model_config = examples(
+        {
+            "deviceDataKey": "uploads/device-data/3f2a9c0d4b5e6f708192a3b4c5d6e7f8",
+            "securityLevel": "4",
         }
     )
 
@@ -225,16 +218,12 @@ class SequenceRequest(ApiRequest):
 class LivenessComparisonRequest(ApiRequest):
     """POST /liveness-comparisons: is the SDK's live data a live person, and is it the person in the image?"""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "liveDataKey": "uploads/live-data/0a1b2c3d4e5f60718293a4b5c6d7e8f9",
-                    "imageKey": "uploads/compare-image/9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-                    "reference": "signup-42",
-                    "metadata": {"userId": "u-1234"},
-                }
-            ]
+    model_config = examples(
+        {
+            "liveDataKey": "uploads/live-data/0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+            "imageKey": "uploads/compare-image/9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            "reference": "signup-42",
+            "metadata": {"userId": "u-1234"},
         }
     )
 
@@ -285,16 +274,12 @@ def _without_query(url: str | None) -> str | None:
 class VerificationRequest(ApiRequest):
     """POST /verifications: a web (H5) verification for one user."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "compareImageKey": "uploads/compare-image/9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-                    "returnUrl": "https://app.example.com/verified",
-                    "reference": "order-1",
-                    "metadata": {"userId": "u-1234"},
-                }
-            ]
+    model_config = examples(
+        {
+            "compareImageKey": "uploads/compare-image/9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            "returnUrl": "https://app.example.com/verified",
+            "reference": "order-1",
+            "metadata": {"userId": "u-1234"},
         }
     )
 

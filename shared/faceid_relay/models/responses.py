@@ -29,7 +29,7 @@ class ApiResponse(BaseModel):
     )
 
 
-def _examples(*examples: dict[str, Any]) -> ConfigDict:
+def examples(*examples: dict[str, Any]) -> ConfigDict:
     """A model's examples: in its JSON schema, and the example of each route that answers with it."""
     return ConfigDict(json_schema_extra={"examples": list(examples)})
 
@@ -46,7 +46,7 @@ _LINK = {
 class ErrorBody(ApiResponse):
     """Every error answer: a catalogue code, what to do next, and the request field at fault if any."""
 
-    model_config = _examples(
+    model_config = examples(
         {"code": "InvalidRequest", "message": "returnUrl is required.", "field": "returnUrl"}
     )
 
@@ -77,7 +77,7 @@ class StoredMediaLink(ApiResponse):
 class BucketUpload(ApiResponse):
     """Upload to this deployment's bucket: PUT the bytes to uploadUrl with `headers`, then pass `key`."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "key": "uploads/compare-image/9f8e7d6c5b4a39281706f5e4d3c2b1a0",
             "uploadUrl": "https://relay-1250000000.cos.ap-singapore.myqcloud.com/uploads/compare-image/"
@@ -107,7 +107,7 @@ class BucketUpload(ApiResponse):
 class FaceIdUpload(ApiResponse):
     """Upload to FaceID's own temporary bucket (CreateUploadUrl): kept 2 h; no MD5 is recorded for it."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "uploadUrl": "https://faceid-resource-singapore-1254418846.cos.ap-singapore.myqcloud.com/faceid/"
             "ApplyWebVerificationToken/6c1a?sign=...",
@@ -131,7 +131,7 @@ class FaceIdUpload(ApiResponse):
 class SequenceResponse(ApiResponse):
     """The light sequence for the app SDK, checked against FaceID's MD5 and kept in our bucket."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "reflectSequenceUrl": "https://relay-1250000000.cos.ap-singapore.myqcloud.com/results/"
             "sequence-1f2e/sequence.bin?sign=...",
@@ -152,7 +152,7 @@ class SequenceResponse(ApiResponse):
 class LivenessComparison(ApiResponse):
     """A liveness comparison (DetectReflectLivenessAndCompare), stored once: POST answers it, GET reads it."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "id": "cmp-5f0c3e9b2a7d4c1e8b6a9d0f1e2c3b4a",
             "reference": "signup-42",
@@ -226,7 +226,7 @@ class LivenessComparison(ApiResponse):
 class VerificationResponse(ApiResponse):
     """A web verification, issued: send the user's browser to verificationUrl."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "bizToken": "81EEF678-28EE-4759-A82E-6CBBBE6BC442",
             "verificationUrl": "https://faceid.tencentcloudapi.com/verify?token=81EEF678-28EE-4759-A82E-...",
@@ -257,7 +257,7 @@ class Attempt(ApiResponse):
 class VerificationResult(ApiResponse):
     """The stored truth of a web verification: the redirect to returnUrl is only for the user's eyes."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "bizToken": "81EEF678-28EE-4759-A82E-6CBBBE6BC442",
             "status": "passed",
