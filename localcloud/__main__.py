@@ -90,8 +90,9 @@ def main(argv: list[str]) -> None:
     endpoints = stack.endpoints()
     print(json.dumps(endpoints), flush=True)
     print("\nfaceid-relay local cloud is up:", flush=True)
+    width = max(map(len, endpoints))
     for name, url in endpoints.items():
-        print(f"  {name:<10} {url}", flush=True)
+        print(f"  {name:<{width}} {url}", flush=True)
     if "demo" in endpoints:
         print(f"\nOpen {endpoints['demo']} in a browser to run a web verification. Ctrl-C stops.", flush=True)
     stop = threading.Event()
