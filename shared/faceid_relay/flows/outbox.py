@@ -102,10 +102,15 @@ def retry_undelivered(storage: Bucket, receiver: WebhookReceiver, now: datetime,
     return sent
 
 
+def doubling_delay(first: timedelta, doublings: int, cap: timedelta) -> timedelta:
+    """`first`, doubled `doublings` times, at most `cap`: the backoff of every sweeper retry."""
+    delay: timedelta = first * 2**doublings
+    return min(delay, cap)
+
+
 def retry_delay(attempts: int) -> timedelta:
     """How long after attempt `attempts` failed the next one is due: 1 min, doubling, at most 6 h."""
-    delay: timedelta = FIRST_RETRY_DELAY * 2 ** (attempts - 1)
-    return min(delay, MAX_RETRY_DELAY)
+    return doubling_delay(FIRST_RETRY_DELAY, attempts - 1, MAX_RETRY_DELAY)
 
 
 def _next_attempt(event: WebhookEvent, storage: Bucket, now: datetime) -> int | None:

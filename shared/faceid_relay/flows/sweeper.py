@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from faceid_relay.errors import RelayError
-from faceid_relay.flows.outbox import final_event, publish, retry_undelivered
+from faceid_relay.flows.outbox import doubling_delay, final_event, publish, retry_undelivered
 from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver
 from faceid_relay.flows.results import finalize_verification
 from faceid_relay.models.records import (
@@ -110,7 +110,7 @@ def _look_at(
 
 def _look_again_later(key: str, entry: OpenVerification, now: datetime, storage: Bucket) -> None:
     """A new entry further on (create-once: a parallel sweep writes the same one), then the old one goes."""
-    due_at = now + min(RECHECK_DELAY * 2**entry.checks, MAX_RECHECK_DELAY)
+    due_at = now + doubling_delay(RECHECK_DELAY, entry.checks, MAX_RECHECK_DELAY)
     later = OpenVerification(biz_token=entry.biz_token, due_at=due_at, checks=entry.checks + 1)
     storage.create_json(open_verification_key(due_at, entry.biz_token), later.model_dump(mode="json"))
     storage.delete(key)
