@@ -165,12 +165,11 @@ class ColdRunner:
         )
 
 
-def function_job(platform: Platform, name: str, values: RealValues) -> Job:
-    artifact = platform.artifact
+def function_job(artifact: Unpacked, name: str, values: RealValues) -> Job:
     if name == HASH_FUNCTION:
         event = cos_event(values.compare_image_key, len(PHOTO))
     else:
-        event = http_event(name, HTTP_SHAPES[platform.name], values)
+        event = http_event(name, HTTP_SHAPES[artifact.report.runtime.platform], values)
     module = artifact.code_dir(name) / "app.py"
     return Job(name, artifact.python, artifact.pythonpath(name), module, event, {})
 
@@ -218,12 +217,12 @@ def run_round(
     for call in NAIVE_CALLS:
         spawn(naive_job(platform, call, values), values)
     for name in BEFORE_TOKEN:
-        spawn(function_job(platform, name, values), values)
+        spawn(function_job(platform.artifact, name, values), values)
     issued = json.loads(runs["token_issuance"].response["body"])
     runner.cloud.pass_verification(issued["verificationUrl"])
     with_token = replace(values, biz_token=issued["bizToken"])
     for name in AFTER_TOKEN:
-        spawn(function_job(platform, name, with_token), with_token)
+        spawn(function_job(platform.artifact, name, with_token), with_token)
     return runs
 
 

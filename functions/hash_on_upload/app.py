@@ -2,6 +2,9 @@
 Storage faults and unreadable events raise, so the platform's async retry (and dead-letter queue) sees them;
 duplicates are harmless."""
 
+import faceid_relay.loading  # noqa: F401 - first of all: see faceid_relay/startup.py
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit

@@ -1,6 +1,9 @@
 """Every minute (SCF timer trigger, SAM Schedule): finalize verifications nobody came back for, and send the
 webhook events not delivered yet. Failures of one item are logged and left for the next run."""
 
+import faceid_relay.loading  # noqa: F401 - first of all: see faceid_relay/startup.py
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit

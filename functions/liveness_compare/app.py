@@ -1,6 +1,9 @@
 """POST /liveness-comparisons — DetectReflectLivenessAndCompare, stored once (best frame in results/);
 GET /liveness-comparisons/{id} reads it again. A retried POST with the same Idempotency-Key gets the same."""
 
+import faceid_relay.loading  # noqa: F401 - first of all: see faceid_relay/startup.py
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

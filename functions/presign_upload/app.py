@@ -1,5 +1,8 @@
 """POST /uploads — a presigned PUT into this region's bucket (or FaceID's own CreateUploadUrl)."""
 
+import faceid_relay.loading  # noqa: F401 - first of all: see faceid_relay/startup.py
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

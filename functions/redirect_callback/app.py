@@ -2,6 +2,9 @@
 marked final, and the browser sent to the returnUrl fixed at issuance. No app token (browsers call it);
 a browser meets a page, or its returnUrl with status=error, where an API client gets the JSON error."""
 
+import faceid_relay.loading  # noqa: F401 - first of all: see faceid_relay/startup.py
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response

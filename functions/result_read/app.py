@@ -1,6 +1,9 @@
 """GET /verifications/{bizToken} — the stored result for the app backend (the truth; the redirect is UX),
 with short-lived links to the stored media."""
 
+import faceid_relay.loading  # noqa: F401 - first of all: see faceid_relay/startup.py
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

@@ -1,5 +1,8 @@
 """POST /sequences — GenerateReflectSequence for the app SDK; the light sequence comes back MD5-checked."""
 
+import faceid_relay.loading  # noqa: F401 - first of all: see faceid_relay/startup.py
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

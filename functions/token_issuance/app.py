@@ -1,6 +1,9 @@
 """POST /verifications — a web-verification BizToken for the app's compare image, with a session record.
 A retried request with the same Idempotency-Key gets the same BizToken."""
 
+import faceid_relay.loading  # noqa: F401 - first of all: see faceid_relay/startup.py
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

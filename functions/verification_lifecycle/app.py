@@ -3,6 +3,9 @@ backend stops a pending verification, or erases what identifies the person once 
 its own: the one allowed to redact (delete results, compare images and their records), and it calls no
 FaceID action."""
 
+import faceid_relay.loading  # noqa: F401 - first of all: see faceid_relay/startup.py
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

@@ -14,6 +14,7 @@ from aws_lambda_powertools.logging.types import LogRecord
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from faceid_relay import startup
 from faceid_relay.errors import RelayError
 from faceid_relay.platform.context import wrap_context
 
@@ -143,4 +144,5 @@ def event_function(job: EventJob, log: Logger = logger) -> Callable[[Any, Any], 
         outcome: dict[str, Any] = observed(event, wrap_context(context))
         return outcome
 
+    startup.started()
     return handler

@@ -72,8 +72,9 @@ def compare_liveness(
     if key_hash is not None and (replay := _replay(key_hash, request_hash, settings, storage)) is not None:
         return replay
     live_data_field = "liveDataKey" if request.live_data.key is not None else "liveDataUrl"
-    claim = _claim_live_data(live_data.md5, key_hash, request_hash, storage, field=live_data_field)
-    stored = storage.read_json(comparison_key(claim.comparison_id))
+    claim, resumed = _claim_live_data(live_data.md5, key_hash, request_hash, storage, field=live_data_field)
+    # A new claim names a new comparison id: only a resumed one can already have its record.
+    stored = storage.read_json(comparison_key(claim.comparison_id)) if resumed else None
     if stored is not None:  # an earlier try with this key finished: only its key record is missing
         record = ComparisonRecord.model_validate(stored)
     else:
@@ -169,9 +170,10 @@ def _replay(
 
 def _claim_live_data(
     md5: str, key_hash: str | None, request_hash: str, storage: Bucket, *, field: str
-) -> LiveDataClaim:
-    """The claim on this live data: a new one, or the one an earlier try of this very request (same
-    Idempotency-Key) left when it died; any other use of the data is refused."""
+) -> tuple[LiveDataClaim, bool]:
+    """The claim on this live data and whether it is resumed: a new one (False), or the one an earlier try
+    of this very request (same Idempotency-Key) left when it died (True); any other use of the data is
+    refused."""
     claim = LiveDataClaim(
         live_data_md5=md5.lower(),
         comparison_id=new_comparison_id(),
@@ -180,7 +182,7 @@ def _claim_live_data(
         created_at=datetime.now(timezone.utc),
     )
     if storage.create_json(live_data_claim_key(md5), claim.model_dump(mode="json")):
-        return claim
+        return claim, False
     existing = read_record(storage, live_data_claim_key(md5), LiveDataClaim)
     if (
         existing is None
@@ -188,7 +190,7 @@ def _claim_live_data(
         or (existing.key_hash, existing.request_hash) != (key_hash, request_hash)
     ):
         raise LiveDataAlreadyUsed(field=field)
-    return existing
+    return existing, True
 
 
 def _record_idempotency_key(key_hash: str, request_hash: str, comparison_id: str, storage: Bucket) -> None:

@@ -3,7 +3,10 @@ record (upload-records/), one per object version. The COS trigger does it as soo
 flow that finds no record does it on first use (an AWS-only deployment has no trigger, and an event can be
 lost). Both write the same record, so whichever comes second reads the first one's verdict."""
 
+from __future__ import annotations
+
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from faceid_relay.errors import InvalidKey
 from faceid_relay.flows.ports import Bucket, read_record
@@ -15,8 +18,11 @@ from faceid_relay.models.records import (
 )
 from faceid_relay.models.rules import sniff_content_kind, validate_client_key
 from faceid_relay.observability import logger
-from faceid_relay.platform.cos_trigger import CosObjectEvent
 from faceid_relay.settings import Settings
+
+if TYPE_CHECKING:
+    # Annotation only: the HTTP functions hash on first use and never load the COS trigger's event models.
+    from faceid_relay.platform.cos_trigger import CosObjectEvent
 
 # What a client's upload produces (COS "Event types", 583/9707). The relay presigns single PUTs; POST
 # Object is a client upload too. A copy is never a client upload: its bytes are whatever the copier read.

@@ -81,7 +81,7 @@ def cancel_verification(
     )
     if storage.create_json(final_key(session.biz_token), canceled.model_dump(mode="json")):
         logger.info("verification canceled")
-        publish(final_event(session, canceled), storage, webhooks)
+        publish(final_event(session, canceled), storage, webhooks, new=True)
         final = canceled
     else:
         final = FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
@@ -106,8 +106,9 @@ def redact_verification(
         ],
         upload_record_prefixes=[upload_records_prefix(image), upload_expectation_key(image)] if image else [],
     )
-    storage.create_json(redaction_key(session.biz_token), planned.model_dump(mode="json"))
-    redaction = RedactionRecord.model_validate(storage.read_json(redaction_key(session.biz_token)))
+    redaction = planned
+    if not storage.create_json(redaction_key(session.biz_token), planned.model_dump(mode="json")):
+        redaction = RedactionRecord.model_validate(storage.read_json(redaction_key(session.biz_token)))
     # Media copied after the record was planned (a callback that lost to a cancel) go too.
     for key in dict.fromkeys([*redaction.keys, *storage.list_keys(f"{RESULTS_PREFIX}{session.biz_token}/")]):
         storage.delete(key)
@@ -128,8 +129,9 @@ def redact_liveness_comparison(raw_id: str, storage: Bucket) -> LivenessComparis
     bucket's lifecycle rule (uploads/, 1 day)."""
     record = stored_comparison(raw_id, storage)
     planned = ComparisonRedaction(comparison_id=record.id, redacted_at=datetime.now(timezone.utc))
-    storage.create_json(comparison_redaction_key(record.id), planned.model_dump(mode="json"))
-    redaction = ComparisonRedaction.model_validate(storage.read_json(comparison_redaction_key(record.id)))
+    redaction = planned
+    if not storage.create_json(comparison_redaction_key(record.id), planned.model_dump(mode="json")):
+        redaction = ComparisonRedaction.model_validate(storage.read_json(comparison_redaction_key(record.id)))
     for key in storage.list_keys(f"{RESULTS_PREFIX}{record.id}/", limit=MAX_LISTED):
         storage.delete(key)
     logger.info("liveness comparison redacted", extra={"comparison_id": record.id})

@@ -68,12 +68,17 @@ def final_event(session: SessionRecord, final: FinalRecord) -> WebhookEvent:
     return verification_event(session, final, FINAL_EVENTS[final.status], final.finalized_at)
 
 
-def publish(event: WebhookEvent, storage: Bucket, receiver: WebhookReceiver | None) -> None:
+def publish(
+    event: WebhookEvent, storage: Bucket, receiver: WebhookReceiver | None, *, new: bool = False
+) -> None:
     """Record the event once and try to deliver it now. Without a webhook URL there is nothing to do.
+    `new`: the caller has just created the record the event reports (it won the final record), so the
+    event cannot be recorded yet and the bucket is not asked; should a sweep complete it in between, the
+    create-once writes below still send nothing twice.
 
     Order: the undelivered index entry (which holds the whole event) first, then the event, so a crash in
     between leaves an entry the sweeper completes, never an event nobody will send."""
-    if receiver is None or storage.read_json(webhook_event_key(event.id)) is not None:
+    if receiver is None or (not new and storage.read_json(webhook_event_key(event.id)) is not None):
         return
     payload = event.model_dump(mode="json")
     storage.create_json(undelivered_key(event.id), payload)

@@ -11,11 +11,12 @@ from pydantic import BaseModel
 from faceid_relay.errors import RelayError
 from faceid_relay.models.rules import Action, ApiFlavor
 from faceid_relay.storage import ObjectDigest, ObjectHead
-from faceid_relay.webhooks import DeliveryResult
 
 if TYPE_CHECKING:
-    # Annotations only: hash_on_upload reads the bucket alone and so does not load FaceID's module and SDK.
+    # Annotations only: hash_on_upload reads the bucket alone and so does not load FaceID's module and SDK,
+    # nor the webhook client.
     from faceid_relay import faceid
+    from faceid_relay.webhooks import DeliveryResult
 
 
 class Bucket(Protocol):

@@ -167,7 +167,7 @@ def finalize_verification(
     metrics.add_metric(name=f"Verifications{final.status.capitalize()}", unit=MetricUnit.Count, value=1)
     if settings.delete_compare_image and session.compare_image_key:
         storage.delete(session.compare_image_key)
-    publish(final_event(session, final), storage, webhooks)
+    publish(final_event(session, final), storage, webhooks, new=True)
     return final
 
 

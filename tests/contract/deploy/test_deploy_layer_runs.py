@@ -43,6 +43,8 @@ import importlib, json
 event_path, out_path, platform = sys.argv[1:]
 assert not any("site-packages" in entry for entry in sys.path), sys.path
 app = importlib.import_module("app")
+import gc
+collector = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
 event = json.load(open(event_path))
 if platform == "scf":
     context = {"request_id": "layer-test", "function_name": "layer-test", "memory_limit_in_mb": 256,
@@ -60,7 +62,7 @@ else:
             return 30000
     context = LambdaContext()
 answer = app.handler(event, context)
-json.dump({"answer": answer, "compiled": COMPILED}, open(out_path, "w"))
+json.dump({"answer": answer, "compiled": COMPILED, "collector": collector}, open(out_path, "w"))
 """
 )
 
@@ -115,6 +117,7 @@ class Runs:
     def __init__(self, artifact: Unpacked, cloud: Stack, tmp: Path) -> None:
         self.artifact, self.cloud, self.tmp = artifact, cloud, tmp
         self.compiled: dict[str, list[str]] = {}
+        self.collector: dict[str, dict[str, Any]] = {}
 
     def __call__(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         event_path, out_path = self.tmp / f"{function}.event.json", self.tmp / f"{function}.out.json"
@@ -137,6 +140,7 @@ class Runs:
         assert result.returncode == 0, result.stderr[-3000:]
         report = json.loads(out_path.read_text())
         self.compiled.setdefault(function, []).extend(report["compiled"])
+        self.collector[function] = report["collector"]
         answer: dict[str, Any] = report["answer"]
         return answer
 
@@ -166,6 +170,7 @@ class Served:
     canceled: dict[str, Any]
     swept: dict[str, Any]
     compiled: dict[str, list[str]]
+    collector: dict[str, dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +186,7 @@ def served(deployed: Unpacked, cloud: Stack, tmp_path_factory: pytest.TempPathFa
     swept = run(
         "lifecycle_sweeper", sample("lifecycle_sweeper", TIMER_SHAPES[deployed.report.runtime.platform])
     )
-    return Served(hashed, issued, redirected, read, canceled, swept, run.compiled)
+    return Served(hashed, issued, redirected, read, canceled, swept, run.compiled, run.collector)
 
 
 def test_every_handler_serves_from_its_platforms_artifact_alone(served: Served) -> None:
@@ -204,3 +209,13 @@ def test_no_handler_compiles_python_source(served: Served) -> None:
     show up here as a compiled .py."""
     assert set(served.compiled) == {function.name for function in function_dirs()}
     assert {name: files for name, files in served.compiled.items() if files} == {}
+
+
+def test_every_handler_collects_garbage_again_once_loaded(served: Served) -> None:
+    """The collector rests while a function loads (faceid_relay/startup.py); once the handler is built it
+    runs again, on what requests create, with what the start made frozen out of its sight."""
+    assert set(served.collector) == {function.name for function in function_dirs()}
+    assert {name: state["enabled"] for name, state in served.collector.items()} == dict.fromkeys(
+        served.collector, True
+    )
+    assert all(state["frozen"] > 10_000 for state in served.collector.values()), served.collector
