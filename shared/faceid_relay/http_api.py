@@ -286,9 +286,26 @@ def http_handler(
         if not body_is_text(event):
             invalid = InvalidRequest("The body is not valid JSON.", field="body")
             return json_response(invalid.status, invalid.body())
+        if event.get("body") and not _declares_json(event["headers"]):
+            unsupported = UnsupportedContentType("Send the request body as application/json.")
+            return json_response(unsupported.status, unsupported.body())
         return resolver.resolve(event, context)
 
     return event_function(handle, logger)
+
+
+def _declares_json(headers: dict[str, str]) -> bool:
+    """Whether a request body is declared JSON (or not declared at all). Media types are case-insensitive
+    (RFC 9110 §8.3.1), so the header is rewritten in lower case; Powertools compares it case-sensitively
+    by prefix, and would parse form and multipart bodies into the model: this API takes JSON only."""
+    declared = headers.get("content-type", "")
+    media_type, separator, parameters = declared.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type not in ("", "application/json"):
+        return False
+    if declared:
+        headers["content-type"] = f"{media_type}{separator}{parameters}"
+    return True
 
 
 def _not_stored(response: dict[str, Any]) -> dict[str, Any]:
