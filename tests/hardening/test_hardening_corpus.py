@@ -14,6 +14,7 @@ import requests
 
 from faceid_relay.models.records import UPLOAD_RECORDS_PREFIX, upload_expectation_key
 from tests.hardening.harness import FIGURES, Bucket
+from tests.hardening.test_hardening_logs import BANNER, known_secrets
 from tests.integration.relay import Relay, md5_hex, photo
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -188,3 +189,27 @@ def test_every_timer_event_runs_a_sweep(relay: Relay, name: str) -> None:
     assert answer.status_code == 200, answer.text
     assert "error" not in answer.json(), answer.json()
     assert {"closed"} <= set(answer.json())
+
+
+def test_no_log_line_of_a_corpus_run_holds_a_secret(relay: Relay, bucket: Bucket) -> None:
+    """Every corpus event once more (the COS events carry the uploader's signed Authorization, the HTTP
+    events the app token), at DEBUG-free default level: what the functions log names neither."""
+    secrets = known_secrets(relay)
+    logged = relay.stack.log_path.stat().st_size
+    for name in COS_EVENTS:
+        event = read("cos", name)
+        for key in event_keys(event) if name not in NOT_OURS else []:
+            if not bucket.keys(key):
+                place_upload(relay, bucket, key)
+        invoke(relay, "hash_on_upload", event).raise_for_status()
+    for name in HTTP_EVENTS:
+        invoke(relay, "presign_upload", read("http", name)).raise_for_status()
+    for name in TIMER_EVENTS:
+        invoke(relay, "lifecycle_sweeper", read("timer", name)).raise_for_status()
+
+    with relay.stack.log_path.open(encoding="utf-8", errors="replace") as log:
+        log.seek(logged)
+        lines = [line for line in log.read().splitlines() if line.strip() and not BANNER.match(line)]
+    assert lines, "the corpus run logged nothing"
+    leaks = {line[:200]: secrets.found_in(line) for line in lines if secrets.found_in(line)}
+    assert leaks == {}
