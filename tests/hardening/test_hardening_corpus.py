@@ -108,7 +108,7 @@ def test_every_http_event_is_served_or_refused_in_the_error_shape(
         assert response["headers"]["Content-Type"] == "application/json"
 
 
-def place_upload(relay: Relay, bucket: Bucket, key: str) -> None:
+def place_upload(bucket: Bucket, key: str) -> None:
     """The object a client uploaded with our URL, and what presign promised for it."""
     data = photo() + key.encode()
     expectation = {
@@ -142,7 +142,7 @@ def test_every_cos_event_is_recorded_refused_or_skipped_as_its_kind_says(
     event = read("cos", name)
     keys = event_keys(event) if name not in NOT_OURS else []
     for key in keys:
-        place_upload(relay, bucket, key)
+        place_upload(bucket, key)
     state = bucket.state()
 
     answer = invoke(relay, "hash_on_upload", event)
@@ -170,7 +170,7 @@ def test_an_upload_after_a_removal_event_for_its_key_is_still_recorded(
     key = f"uploads/compare-image/{md5_hex(f'upload-after-{name}'.encode())}"
     for record in removal["Records"]:
         record["cos"]["cosObject"]["key"] = f"/1250000000/faceid-relay-singapore/{key}"
-    place_upload(relay, bucket, key)
+    place_upload(bucket, key)
     invoke(relay, "hash_on_upload", removal).raise_for_status()
     creation = read("cos", "created-put")
     creation["Records"][0]["cos"]["cosObject"]["key"] = f"/1250000000/faceid-relay-singapore/{key}"
@@ -200,7 +200,7 @@ def test_no_log_line_of_a_corpus_run_holds_a_secret(relay: Relay, bucket: Bucket
         event = read("cos", name)
         for key in event_keys(event) if name not in NOT_OURS else []:
             if not bucket.keys(key):
-                place_upload(relay, bucket, key)
+                place_upload(bucket, key)
         invoke(relay, "hash_on_upload", event).raise_for_status()
     for name in HTTP_EVENTS:
         invoke(relay, "presign_upload", read("http", name)).raise_for_status()
