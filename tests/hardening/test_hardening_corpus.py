@@ -34,7 +34,15 @@ REFUSED_HTTP = {
 # What hash_on_upload answers for each COS event's objects: recorded (a client upload), refused (an object
 # no client uploaded with our URL: copies, multipart, appends, origin pulls, replicas), or neither
 # (removals and restores create no bytes; keys and buckets not ours are skipped).
-RECORDED = {"created-put", "created-post", "created-any", "numeric-appid", "encoded-slashes"}
+RECORDED = {
+    "created-put",
+    "created-post",
+    "created-any",
+    "numeric-appid",
+    "encoded-slashes",
+    "full-bucket-name",
+    "full-bucket-name-short-key",
+}
 REFUSED = {
     "created-copy",
     "created-completemultipartupload",

@@ -78,11 +78,21 @@ def _parse_record(raw: Any, index: int) -> CosObjectEvent:
     # then the rest is percent-decoded with RFC 3986 rules (%20 → space, '+' stays '+'). Whether COS encodes
     # the key is UNCONFIRMED: decoding is right if it does and changes nothing for the keys this service
     # creates (uuid hex under uploads/); only a foreign key that literally contains %xx would be misread.
-    prefix = f"/{bucket.appid}/{bucket.name}/"
-    if not key.startswith(prefix) or len(key) == len(prefix):
+    # The name comes without the APPID (reference §4.5); should an event carry the full name instead, the
+    # bucket is still ours rather than "<name>-<appid>-<appid>", which would skip the upload silently.
+    name = bucket.name.removesuffix(f"-{bucket.appid}")
+    prefix = next(
+        (
+            written
+            for written in (f"/{bucket.appid}/{name}/", f"/{bucket.appid}/{name}-{bucket.appid}/")
+            if key.startswith(written)
+        ),
+        None,
+    )
+    if prefix is None or len(key) == len(prefix):
         raise MalformedCosEventError("cos.cosObject.key is not /<appid>/<bucket name>/<key>.", record=index)
     return CosObjectEvent(
-        bucket=f"{bucket.name}-{bucket.appid}",
+        bucket=f"{name}-{bucket.appid}",
         key=unquote(key[len(prefix) :]),
         event_name=record.event.event_name,
     )
