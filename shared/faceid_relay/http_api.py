@@ -61,6 +61,7 @@ _VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
 # made json.loads raise RecursionError, a longer integer Python's int-string limit (4,300 digits): both 500s.
 MAX_JSON_DEPTH = 16
 MAX_JSON_INTEGER_DIGITS = 32
+MAX_FIELD_NAME_LENGTH = 64
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
@@ -161,8 +162,8 @@ PATH_ERRORS: tuple[type[RelayError], ...] = (RouteNotFound,)
 
 def parse_json_body(text: str) -> Any:
     """A request body as JSON, refusing (400, field body) nesting deeper than MAX_JSON_DEPTH before parsing
-    and integers longer than MAX_JSON_INTEGER_DIGITS while parsing; invalid JSON raises JSONDecodeError,
-    which the resolver answers as such."""
+    and integers longer than MAX_JSON_INTEGER_DIGITS while parsing, and (400, field the name) a member name
+    given twice in one object; invalid JSON raises JSONDecodeError, which the resolver answers as such."""
     depth = 0
     for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
         depth += 1 if bracket.group() in "[{" else -1
@@ -172,7 +173,20 @@ def parse_json_body(text: str) -> Any:
                 "send the flat object the route documents.",
                 field="body",
             )
-    return json.loads(text, parse_int=_bounded_int)
+    return json.loads(text, parse_int=_bounded_int, object_pairs_hook=_members_once)
+
+
+def _members_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose member names are unique. JSON parsers disagree on a repeated name (the first or the
+    last wins, or an error), so a proxy or the app could check one value while the relay used another."""
+    members: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in members:
+            # Named only when it can be a field of ours: an error never echoes arbitrary input.
+            field = name if len(name) <= MAX_FIELD_NAME_LENGTH and name.isidentifier() else "body"
+            raise InvalidRequest(f"{field} is given more than once; send each field once.", field=field)
+        members[name] = value
+    return members
 
 
 def _bounded_int(digits: str) -> int:

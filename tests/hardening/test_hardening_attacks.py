@@ -338,9 +338,13 @@ JSON_TRICKS: dict[str, tuple[bytes, str]] = {
     "NaN size": (upload_json(size="NaN").encode(), "size"),
     "negative zero": (upload_json(size="-0").encode(), "size"),
     "40-digit integer": (upload_json(size="9" * 40).encode(), "body"),
-    "purpose repeated, the last one read": (
-        upload_json().replace('{"purpose"', '{"purpose":"compare-image","purpose":"../x","x"').encode(),
+    "purpose given twice": (
+        upload_json().replace('{"purpose"', '{"purpose":"device-data","purpose"').encode(),
         "purpose",
+    ),
+    "metadata key given twice": (
+        b'{"returnUrl":"https://app.example.com/","metadata":{"userId":"a","userId":"b"}}',
+        "userId",
     ),
     "BOM": (b"\xef\xbb\xbf" + upload_json().encode(), "body"),
     "UTF-16": (upload_json().encode("utf-16"), "body"),
