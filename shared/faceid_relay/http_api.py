@@ -61,7 +61,8 @@ _VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
 # made json.loads raise RecursionError, a longer integer Python's int-string limit (4,300 digits): both 500s.
 MAX_JSON_DEPTH = 16
 MAX_JSON_INTEGER_DIGITS = 32
-MAX_FIELD_NAME_LENGTH = 64
+# What a client-written name must look like to be echoed in an error's field (every field of ours does).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
@@ -183,7 +184,7 @@ def _members_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for name, value in pairs:
         if name in members:
             # Named only when it can be a field of ours: an error never echoes arbitrary input.
-            field = name if len(name) <= MAX_FIELD_NAME_LENGTH and name.isidentifier() else "body"
+            field = name if _is_plain_name(name) else "body"
             raise InvalidRequest(f"{field} is given more than once; send each field once.", field=field)
         members[name] = value
     return members
@@ -372,7 +373,8 @@ def _invalid_request(errors: Sequence[Any]) -> InvalidRequest:
         reason = str(first.get("msg", "is invalid"))
         for prefix in _VALIDATOR_PREFIXES:
             reason = reason.removeprefix(prefix)
-        message = f"{field}: {reason.rstrip('.')}."
+        key = "a key: " if "[key]" in first.get("loc", ()) else ""
+        message = f"{field}: {key}{reason.rstrip('.')}."
     if len(errors) > 1:
         message += f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in this request.)"
     return InvalidRequest(message, field=field)
@@ -381,12 +383,25 @@ def _invalid_request(errors: Sequence[Any]) -> InvalidRequest:
 def _field_path(loc: Sequence[Any]) -> str:
     """("body", "returnUrl") → "returnUrl"; ("query", "token") → "query.token"; list items as "[0]".
 
-    Powertools reports fields by alias, i.e. the way the client spelled them."""
+    Powertools reports fields by alias, i.e. the way the client spelled them. A name the client made up (an
+    unknown field, a metadata key) is part of the input: the path stops before one that is not a plain short
+    name, and a refused mapping key is located at its mapping."""
     parts = list(loc[1:] if loc and loc[0] == "body" else loc)
+    if "[key]" in parts:
+        parts = parts[: parts.index("[key]") - 1]
     path = ""
     for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else f"{'.' if path else ''}{part}"
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _is_plain_name(str(part)):
+            path += f"{'.' if path else ''}{part}"
+        else:
+            break
     return path or "body"
+
+
+def _is_plain_name(name: str) -> bool:
+    return _PLAIN_NAME.fullmatch(name) is not None
 
 
 def _cors_config(origins: Sequence[str]) -> CORSConfig | None:

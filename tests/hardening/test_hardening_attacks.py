@@ -396,3 +396,28 @@ def test_injected_lines_and_terminal_codes_never_reach_the_log_raw(relay: Relay)
     assert not any(
         line.lstrip().startswith(b'{"level":"ERROR","message":"forged"') for line in written.splitlines()
     )
+
+
+# Names a client makes up, refused without being echoed: the error locates them at what holds them.
+MADE_UP_NAMES = {
+    "metadata key with a card number": ({"metadata": {"card 4111111111111111": "x"}}, "metadata"),
+    "metadata key of 100 characters": ({"metadata": {"k" * 100: "x"}}, "metadata"),
+    "unicode metadata key": ({"metadata": {"\u540d\u524d": "x"}}, "metadata"),
+    "unknown field with markup": ({"<script>alert(1)</script>": 1}, "body"),
+    "unknown field of 300 characters": ({"f" * 300: 1}, "body"),
+}
+
+
+@pytest.mark.parametrize("name", MADE_UP_NAMES)
+def test_a_name_the_client_made_up_is_never_echoed(relay: Relay, name: str) -> None:
+    """Found here: a refused metadata key or unknown field came back verbatim in `field` and `message`."""
+    fields, field = MADE_UP_NAMES[name]
+    body = {"returnUrl": f"{relay.base}/demo/result", **fields}
+
+    answer = send(relay, "POST", "/verifications", json.dumps(body).encode(), json_headers(relay))
+
+    refused = assert_refused(answer, 400, field)
+    made_up = next(iter(fields["metadata"])) if "metadata" in fields else next(iter(fields))
+    assert made_up not in refused["message"]
+    assert "4111" not in answer[2].decode()
+    assert "<script>" not in answer[2].decode()
