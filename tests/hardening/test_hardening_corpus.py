@@ -30,6 +30,8 @@ REFUSED_HTTP = {
     "refused-base64-not-utf8": (400, "InvalidRequest", "body"),
     "refused-bom": (400, "InvalidRequest", "body"),
     "refused-two-authorizations": (401, "Unauthorized", None),
+    "refused-console-template": (404, "RouteNotFound", None),
+    "refused-alb-target": (400, "UnsupportedEvent", None),
 }
 # What hash_on_upload answers for each COS event's objects: recorded (a client upload), refused (an object
 # no client uploaded with our URL: copies, multipart, appends, origin pulls, replicas), or neither
