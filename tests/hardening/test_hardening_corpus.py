@@ -20,6 +20,8 @@ from tests.integration.relay import Relay, md5_hex, photo
 CORPUS = Path(__file__).parent / "corpus"
 HTTP_EVENTS = sorted(path.stem for path in (CORPUS / "http").glob("*.json"))
 COS_EVENTS = sorted(path.stem for path in (CORPUS / "cos").glob("*.json"))
+# Events with a record no function can read (the platform retries them, then dead-letters).
+UNREADABLE_COS_EVENTS = sorted(path.stem for path in (CORPUS / "cos-unreadable").glob("*.json"))
 TIMER_EVENTS = sorted(path.stem for path in (CORPUS / "timer").glob("*.json"))
 # The HTTP events a client got wrong ("<shape>.refused-<what>"), and the answer each must get.
 REFUSED_HTTP = {
@@ -89,7 +91,9 @@ def test_the_corpus_covers_every_platform_and_event_kind() -> None:
     assert shapes == {"scf-apigw", "scf-url", "lambda-v1", "lambda-v2", "lambda-url"}
     assert set(COS_EVENTS) == RECORDED | REFUSED | NO_OBJECT_CREATED | NOT_OURS | {"three-records"}
     assert {name.split(".")[0] for name in TIMER_EVENTS} == {"scf-timer", "eventbridge"}
-    FIGURES["corpus events"] = len(HTTP_EVENTS) + len(COS_EVENTS) + len(TIMER_EVENTS)
+    FIGURES["corpus events"] = (
+        len(HTTP_EVENTS) + len(COS_EVENTS) + len(UNREADABLE_COS_EVENTS) + len(TIMER_EVENTS)
+    )
 
 
 @pytest.mark.parametrize("name", HTTP_EVENTS)
@@ -228,3 +232,20 @@ def test_no_log_line_of_a_corpus_run_holds_a_secret(relay: Relay, bucket: Bucket
     assert lines, "the corpus run logged nothing"
     leaks = {line[:200]: secrets.found_in(line) for line in lines if secrets.found_in(line)}
     assert leaks == {}
+
+
+def test_an_unreadable_record_fails_the_event_after_the_readable_ones_are_recorded(
+    relay: Relay, bucket: Bucket
+) -> None:
+    """Found by the corpus: one record the function cannot read failed the whole event before any other was
+    hashed, on every retry, so its neighbours got no record from their trigger."""
+    (name,) = UNREADABLE_COS_EVENTS
+    event = read("cos-unreadable", name)
+    (key,) = event_keys({"Records": event["Records"][1:]})
+    place_upload(bucket, key)
+
+    answer = invoke(relay, "hash_on_upload", event)
+
+    assert answer.status_code == 500, "the platform sees a failure, so it retries and dead-letters"
+    (record_key,) = records_of(bucket, key)
+    assert bucket.read_json(record_key)["refused"] is None
