@@ -34,6 +34,9 @@ REFUSED_HTTP = {
     "refused-two-authorizations": (401, "Unauthorized", None),
     "refused-console-template": (404, "RouteNotFound", None),
     "refused-alb-target": (400, "UnsupportedEvent", None),
+    # `sam local generate-event apigateway aws-proxy|http-api-proxy` as generated: no app token.
+    "refused-sam-aws-proxy-as-generated": (401, "Unauthorized", None),
+    "refused-sam-http-api-proxy-as-generated": (401, "Unauthorized", None),
 }
 # What hash_on_upload answers for each COS event's objects: recorded (a client upload), refused (an object
 # no client uploaded with our URL: copies, multipart, appends, origin pulls, replicas), or neither
