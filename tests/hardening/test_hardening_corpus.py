@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from faceid_relay.models.records import UPLOAD_RECORDS_PREFIX, upload_expectation_key
+from localcloud.webhooks import WEBHOOK_SECRET
 from tests.hardening.harness import FIGURES, Bucket
 from tests.hardening.test_hardening_logs import BANNER, known_secrets
 from tests.integration.relay import Relay, md5_hex, photo
@@ -213,6 +214,7 @@ def test_no_log_line_of_a_corpus_run_holds_a_secret(relay: Relay, bucket: Bucket
     """Every corpus event once more (the COS events carry the uploader's signed Authorization, the HTTP
     events the app token), at DEBUG-free default level: what the functions log names neither."""
     secrets = known_secrets(relay)
+    secrets.add("webhook secret", WEBHOOK_SECRET)
     for name in COS_EVENTS:
         for record in read("cos", name)["Records"]:
             headers = record["event"]["requestParameters"]["requestHeaders"]
