@@ -18,7 +18,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponse,
+    OpenAPIResponseContentModel,
+    OpenAPIResponseContentSchema,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
 
@@ -34,7 +38,7 @@ from faceid_relay.errors import (
 )
 from faceid_relay.models.responses import ErrorBody
 from faceid_relay.observability import event_function, record_error
-from faceid_relay.pages import PAGE_HEADERS, error_page, prefers_html
+from faceid_relay.pages import HTML, PAGE_HEADERS, error_page, prefers_html
 from faceid_relay.platform.http import (
     UnsupportedEventError,
     body_is_text,
@@ -57,6 +61,8 @@ _VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
 # made json.loads raise RecursionError, a longer integer Python's int-string limit (4,300 digits): both 500s.
 MAX_JSON_DEPTH = 16
 MAX_JSON_INTEGER_DIGITS = 32
+# What a client-written name must look like to be echoed in an error's field (every field of ours does).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
@@ -148,17 +154,22 @@ IdempotencyKey = Annotated[
     ),
 ]
 
-# What the edge itself can answer on any route (validation, the unexpected), on a route with a body, and
-# on one with a path parameter (a value the router's pattern does not match).
-EDGE_ERRORS: tuple[type[RelayError], ...] = (InvalidRequest, InternalError)
-BODY_ERRORS: tuple[type[RelayError], ...] = (UnsupportedContentType, ContentTooLarge)
+# What the edge itself can answer on any route (validation, the unexpected, a body too large or not JSON:
+# checked before routing, so also on routes that take no body), and on one with a path parameter (a value
+# the router's pattern does not match).
+EDGE_ERRORS: tuple[type[RelayError], ...] = (
+    InvalidRequest,
+    InternalError,
+    UnsupportedContentType,
+    ContentTooLarge,
+)
 PATH_ERRORS: tuple[type[RelayError], ...] = (RouteNotFound,)
 
 
 def parse_json_body(text: str) -> Any:
     """A request body as JSON, refusing (400, field body) nesting deeper than MAX_JSON_DEPTH before parsing
-    and integers longer than MAX_JSON_INTEGER_DIGITS while parsing; invalid JSON raises JSONDecodeError,
-    which the resolver answers as such."""
+    and integers longer than MAX_JSON_INTEGER_DIGITS while parsing, and (400, field the name) a member name
+    given twice in one object; invalid JSON raises JSONDecodeError, which the resolver answers as such."""
     depth = 0
     for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
         depth += 1 if bracket.group() in "[{" else -1
@@ -168,7 +179,20 @@ def parse_json_body(text: str) -> Any:
                 "send the flat object the route documents.",
                 field="body",
             )
-    return json.loads(text, parse_int=_bounded_int)
+    return json.loads(text, parse_int=_bounded_int, object_pairs_hook=_members_once)
+
+
+def _members_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose member names are unique. JSON parsers disagree on a repeated name (the first or the
+    last wins, or an error), so a proxy or the app could check one value while the relay used another."""
+    members: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in members:
+            # Named only when it can be a field of ours: an error never echoes arbitrary input.
+            field = name if _is_plain_name(name) else "body"
+            raise InvalidRequest(f"{field} is given more than once; send each field once.", field=field)
+        members[name] = value
+    return members
 
 
 def _bounded_int(digits: str) -> int:
@@ -186,10 +210,12 @@ def documented_responses(
     *,
     status: int = HTTPStatus.OK,
     errors: Iterable[type[RelayError]] = (),
+    error_pages: bool = False,
 ) -> dict[int, OpenAPIResponse]:
     """The OpenAPI responses of a route: its success, and the errors it can return (`errors` plus
     EDGE_ERRORS) by status, each with the `{code, message, field?}` body it really has and an example per
-    code (Powertools would document a 422 `{detail}` instead)."""
+    code (Powertools would document a 422 `{detail}` instead); with `error_pages`, also the HTML page a
+    browser gets instead (see create_resolver)."""
     responses: dict[int, OpenAPIResponse] = {
         status: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": success}}}
         if success is not None
@@ -200,19 +226,29 @@ def documented_responses(
     for error in (*EDGE_ERRORS, *errors):
         by_status.setdefault(error.status, {})[error.code] = error
     for error_status, codes in sorted(by_status.items()):
-        responses[error_status] = {
-            "description": ", ".join(sorted(codes)),
-            "content": {
-                content_types.APPLICATION_JSON: {
-                    "model": ErrorBody,
-                    "examples": {
-                        code: {"value": {"code": code, "message": error.message}}
-                        for code, error in sorted(codes.items())
-                    },
-                }
-            },
+        content: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
+            content_types.APPLICATION_JSON: {
+                "model": ErrorBody,
+                "examples": {
+                    code: {"value": {"code": code, "message": error.message}}
+                    for code, error in sorted(codes.items())
+                },
+            }
         }
+        if error_pages:
+            content[HTML] = error_pages_content(codes.values())
+        responses[error_status] = {"description": ", ".join(sorted(codes)), "content": content}
     return responses
+
+
+def error_pages_content(errors: Iterable[type[RelayError]]) -> OpenAPIResponseContentSchema:
+    """The OpenAPI text/html content of an error status on a route people open (see create_resolver)."""
+    return {
+        "schema": {"type": "string", "description": "When the request's Accept prefers text/html."},
+        "examples": {
+            error.code: {"value": error_page(error)} for error in sorted(errors, key=lambda e: e.code)
+        },
+    }
 
 
 def _app_token_gate(expected: SecretStr | str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:
@@ -286,9 +322,26 @@ def http_handler(
         if not body_is_text(event):
             invalid = InvalidRequest("The body is not valid JSON.", field="body")
             return json_response(invalid.status, invalid.body())
+        if event.get("body") and not _declares_json(event["headers"]):
+            unsupported = UnsupportedContentType("Send the request body as application/json.")
+            return json_response(unsupported.status, unsupported.body())
         return resolver.resolve(event, context)
 
     return event_function(handle, logger)
+
+
+def _declares_json(headers: dict[str, str]) -> bool:
+    """Whether a request body is declared JSON (or not declared at all). Media types are case-insensitive
+    (RFC 9110 §8.3.1), so the header is rewritten in lower case; Powertools compares it case-sensitively
+    by prefix, and would parse form and multipart bodies into the model: this API takes JSON only."""
+    declared = headers.get("content-type", "")
+    media_type, separator, parameters = declared.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type not in ("", "application/json"):
+        return False
+    if declared:
+        headers["content-type"] = f"{media_type}{separator}{parameters}"
+    return True
 
 
 def _not_stored(response: dict[str, Any]) -> dict[str, Any]:
@@ -325,7 +378,8 @@ def _invalid_request(errors: Sequence[Any]) -> InvalidRequest:
         reason = str(first.get("msg", "is invalid"))
         for prefix in _VALIDATOR_PREFIXES:
             reason = reason.removeprefix(prefix)
-        message = f"{field}: {reason.rstrip('.')}."
+        key = "a key: " if "[key]" in first.get("loc", ()) else ""
+        message = f"{field}: {key}{reason.rstrip('.')}."
     if len(errors) > 1:
         message += f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in this request.)"
     return InvalidRequest(message, field=field)
@@ -334,12 +388,25 @@ def _invalid_request(errors: Sequence[Any]) -> InvalidRequest:
 def _field_path(loc: Sequence[Any]) -> str:
     """("body", "returnUrl") → "returnUrl"; ("query", "token") → "query.token"; list items as "[0]".
 
-    Powertools reports fields by alias, i.e. the way the client spelled them."""
+    Powertools reports fields by alias, i.e. the way the client spelled them. A name the client made up (an
+    unknown field, a metadata key) is part of the input: the path stops before one that is not a plain short
+    name, and a refused mapping key is located at its mapping."""
     parts = list(loc[1:] if loc and loc[0] == "body" else loc)
+    if "[key]" in parts:
+        parts = parts[: parts.index("[key]") - 1]
     path = ""
     for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else f"{'.' if path else ''}{part}"
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _is_plain_name(str(part)):
+            path += f"{'.' if path else ''}{part}"
+        else:
+            break
     return path or "body"
+
+
+def _is_plain_name(name: str) -> bool:
+    return _PLAIN_NAME.fullmatch(name) is not None
 
 
 def _cors_config(origins: Sequence[str]) -> CORSConfig | None:
