@@ -26,7 +26,7 @@ from faceid_relay.models.records import UploadRecord, upload_record_key
 from faceid_relay.models.responses import Attempt
 from faceid_relay.models.rules import Action, ApiFlavor, sniff_content_kind
 from faceid_relay.settings import Settings
-from faceid_relay.storage import ObjectDigest, ObjectHead
+from faceid_relay.storage import ObjectDigest, ObjectHead, StoredObject
 from faceid_relay.webhooks import DeliveryResult
 
 BUCKET = "faceid-relay-singapore-1250000000"
@@ -116,6 +116,10 @@ class FakeBucket:
         if data is None or len(data) > max_bytes:
             raise ProviderMediaUnavailable()
         return data
+
+    def read_object(self, key: str) -> StoredObject | None:
+        item = self.objects.get(key)
+        return None if item is None else StoredObject(item.etag, item.data)
 
     def read_bytes(self, key: str) -> bytes | None:
         item = self.objects.get(key)

@@ -47,6 +47,18 @@ class ObjectHead:
 
 
 @dataclass(frozen=True)
+class StoredObject:
+    """One version of an object, read whole; its ETag names the version (and so its upload record)."""
+
+    etag: str
+    data: bytes
+
+    @property
+    def head(self) -> ObjectHead:
+        return ObjectHead(etag=self.etag, size=len(self.data))
+
+
+@dataclass(frozen=True)
 class ObjectDigest:
     """What streaming an object once tells us."""
 
@@ -194,12 +206,19 @@ class Storage:
         except requests.RequestException as error:
             raise ProviderMediaUnavailable() from error
 
-    def read_bytes(self, key: str) -> bytes | None:
-        def read() -> bytes:
+    def read_object(self, key: str) -> StoredObject | None:
+        """The object's bytes and the ETag of that version, in one GET; None when it does not exist."""
+
+        def read() -> StoredObject:
             response = self._api.get_object(Bucket=self.bucket, Key=key)
-            return b"".join(_chunks(response["Body"].get_raw_stream()))
+            data = b"".join(_chunks(response["Body"].get_raw_stream()))
+            return StoredObject(etag=str(response.get("ETag", "")).strip('"'), data=data)
 
         return _cos(read, absent=HTTPStatus.NOT_FOUND)
+
+    def read_bytes(self, key: str) -> bytes | None:
+        stored = self.read_object(key)
+        return None if stored is None else stored.data
 
     def read_json(self, key: str) -> dict[str, Any] | None:
         data = self.read_bytes(key)

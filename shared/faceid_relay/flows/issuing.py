@@ -13,6 +13,7 @@ from faceid_relay.errors import (
     ProviderMediaUnavailable,
     RelayError,
     ReturnUrlNotAllowed,
+    UploadNotFound,
 )
 from faceid_relay.faceid import (
     PROVIDER_DOWNLOAD_ERRORS,
@@ -28,7 +29,7 @@ from faceid_relay.flows.uploads import finished_upload
 from faceid_relay.models.records import IdempotencyRecord, SessionRecord, idempotency_key, session_key
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
-from faceid_relay.models.rules import PURPOSE_LIMITS, Purpose, ReturnUrlPolicy
+from faceid_relay.models.rules import PURPOSE_LIMITS, Purpose, ReturnUrlPolicy, validate_client_key
 from faceid_relay.settings import Settings
 from faceid_relay.storage import STORAGE_ERRORS
 
@@ -105,11 +106,17 @@ def _compare_image(
         resource = resolve_resource(ref, settings, storage)
         return CompareImage(md5=resource.md5, url=resource.url)
     if ref.key is not None:
-        record = finished_upload(storage, ref.key, Purpose.COMPARE_IMAGE, field="compareImageKey")
-        image = storage.read_bytes(record.key)
-        if image is None or _md5(image) != record.md5:
+        # One GET: the bytes, and the ETag that names their upload record (no HEAD before it).
+        key = validate_client_key(ref.key, Purpose.COMPARE_IMAGE, field="compareImageKey")
+        stored = storage.read_object(key)
+        if stored is None:
+            raise UploadNotFound(field="compareImageKey")
+        record = finished_upload(
+            storage, key, Purpose.COMPARE_IMAGE, field="compareImageKey", version=stored.head
+        )
+        if _md5(stored.data) != record.md5:
             raise ContentChanged(field="compareImageKey")
-        return CompareImage(md5=record.md5, data=image)
+        return CompareImage(md5=record.md5, data=stored.data)
     resource = resolve_resource(ref, settings, storage)
     image = _download_compare_image(resource.url, storage)
     if _md5(image) != resource.md5.lower():

@@ -36,7 +36,7 @@ from faceid_relay.models.rules import (
     validate_client_key,
 )
 from faceid_relay.settings import Settings
-from faceid_relay.storage import ENCRYPTION_HEADERS, OutOfTimeError
+from faceid_relay.storage import ENCRYPTION_HEADERS, ObjectHead, OutOfTimeError
 
 FACEID_UPLOAD_NEXT_STEP = (
     "PUT the bytes to uploadUrl within 2 hours, compute their MD5 (32 hex characters) yourself and keep it: "
@@ -95,11 +95,14 @@ def _faceid_upload(request: CreateUploadRequest, settings: Settings, faceid: Fac
     )
 
 
-def finished_upload(storage: Bucket, key: str, purpose: Purpose, field: str) -> UploadRecord:
+def finished_upload(
+    storage: Bucket, key: str, purpose: Purpose, field: str, *, version: ObjectHead | None = None
+) -> UploadRecord:
     """The MD5 record of an upload a client names by key: it must be ours, present, hashed, and of the
-    kind its purpose needs (base64 text where binary is expected is refused before FaceID sees it)."""
+    kind its purpose needs (base64 text where binary is expected is refused before FaceID sees it).
+    `version`: the object as the caller has just read it, whose ETag names the record (COS is not asked)."""
     key = validate_client_key(key, purpose, field=field)
-    head = storage.head(key)
+    head = version or storage.head(key)
     if head is None:
         raise UploadNotFound(field=field)
     stored = storage.read_json(upload_record_key(key, head.etag))
