@@ -106,6 +106,33 @@ ACTIONS: Mapping[str, ActionSpec] = {spec.name: spec for spec in _SPECS}
 DEFAULT_RATE_LIMITS: Mapping[str, int] = {spec.name: spec.rate_limit for spec in _SPECS}
 
 
+def form_params(spec: ActionSpec, form: Mapping[str, str]) -> dict[str, Any]:
+    """Form-encoded parameters (a GET query, a v1 form) as the JSON body they stand for: the SDK flattens
+    objects into "Config.AutoSkip=True" (abstract_client._format_params) and every value is text, so
+    each is read back by the type the action declares for it."""
+    params: dict[str, Any] = {}
+    for name, value in form.items():
+        top, _, member = name.partition(".")
+        param = spec.params.get(top)
+        if not member or param is None or param.kind is not dict:
+            params[name] = value
+            continue
+        config = params.setdefault(top, {})
+        if isinstance(config, dict):
+            config[member] = _from_text(f"{top}.{member}", value, WEB_CONFIG_FIELDS.get(member, str))
+    return params
+
+
+def _from_text(name: str, value: str, kind: JsonKind) -> Any:
+    if kind is bool and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if kind is int and value.lstrip("-").isdigit():
+        return int(value)
+    if kind is str:
+        return value
+    raise InvalidParameterError(f"The parameter `{name}` must be of type {_JSON_NAMES[kind]}.")
+
+
 def read_params(spec: ActionSpec, body: Mapping[str, Any]) -> dict[str, Any]:
     """The request's parameters checked against the action's shape, as API 3.0 checks them before the
     action runs: undefined names, missing required ones, and JSON types."""

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from localcloud.accounts import KeyPair
 from localcloud.clock import Clock
 from localcloud.faceid import media
-from localcloud.faceid.catalogue import ACTIONS, VERSION, ActionSpec, read_params
+from localcloud.faceid.catalogue import ACTIONS, VERSION, ActionSpec, form_params, read_params
 from localcloud.faceid.config import FaceIdEmulatorConfig
 from localcloud.faceid.errors import (
     ImageSizeTooLargeError,
@@ -26,6 +26,7 @@ from localcloud.faceid.errors import (
     InvalidParameterValueError,
     MissingParameterError,
     NoSuchVersionError,
+    RequestSizeLimitExceededError,
     UnsupportedRegionError,
 )
 from localcloud.faceid.faults import SUCCESS, FaultInjector
@@ -40,7 +41,7 @@ from localcloud.faceid.resources import (
     is_jpeg_or_png,
     parse_resource_url,
 )
-from localcloud.faceid.signing import SignedRequest, verify
+from localcloud.faceid.signing import SignedRequest, authenticate
 from localcloud.faceid.web import Choice, Flavor, PageState, WebVerifications, redirect_with_token
 
 # CreateUploadUrl: "The data will be stored ... for two hours" (faceid_client.py docstring); the doc
@@ -62,6 +63,11 @@ DEFAULT_SECURITY_LEVEL = "4"
 # ApplyWebVerificationBizTokenIntl: CompareImageBase64 "≤8 MB", Extra "≤1000 characters" (reference §1.2).
 MAX_COMPARE_IMAGE_BASE64 = 8 * 1024 * 1024
 MAX_EXTRA_CHARS = 1000
+# "GET 请求的请求包大小不得超过32KB。POST 请求使用签名方法 v1 时不得超过1MB。
+# POST 请求使用签名方法 v3 时最大支持10MB" (请求结构, https://cloud.tencent.com/document/product/1278/46710).
+MAX_GET_QUERY_BYTES = 32 * 1024
+MAX_V1_POST_BYTES = 1024 * 1024
+MAX_V3_POST_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ class Caller:
     action: ActionSpec
     region: str
     key: KeyPair
+    form: Mapping[str, str] | None = None  # form-encoded parameters (GET, signature v1); None: JSON body
 
 
 @dataclass(frozen=True)
@@ -102,36 +109,37 @@ class FaceIdService:
     # --- API 3.0 envelope -------------------------------------------------------------------------
 
     def authenticate(self, request: SignedRequest) -> Caller:
-        """Common parameters, signature, then routing: version, action, region."""
-        if not request.headers.get("x-tc-action"):
-            raise MissingParameterError("The request is missing a required parameter `Action`.")
+        """Size, common parameters and signature, then routing: version, action, region."""
+        _check_request_size(request)
         # Skew is judged against real time: the SDK stamps X-TC-Timestamp with time.time(), and tests that
         # advance the emulated clock (to expire tokens and URLs) must not turn every later call into
         # AuthFailure.SignatureExpire.
-        key = verify(request, self._keys, time.time())
-        version = request.headers.get("x-tc-version")
+        signer = authenticate(request, self._keys, time.time())
+        version = signer.version
         if not version:
             raise MissingParameterError("The request is missing a required parameter `Version`.")
         if version != VERSION:
             raise NoSuchVersionError(f"The requested version `{version}` of service `faceid` does not exist.")
-        action = request.headers["x-tc-action"]
-        spec = ACTIONS.get(action)
+        spec = ACTIONS.get(signer.action)
         if spec is None:
-            raise InvalidActionError(f"The requested action `{action}` does not exist.")
-        region = request.headers.get("x-tc-region")
+            raise InvalidActionError(f"The requested action `{signer.action}` does not exist.")
+        region = signer.region
         if not region:
             raise MissingParameterError("The request is missing a required parameter `Region`.")
         if region not in spec.regions:
             raise UnsupportedRegionError(f"The action `{spec.name}` does not support the region `{region}`.")
-        return Caller(spec, region, key)
+        return Caller(spec, region, signer.key, signer.form)
 
     def handle(self, caller: Caller, body: bytes) -> dict[str, Any]:
         """Rate limit, parameters, then the action. Returns the Response fields (no RequestId)."""
         self._limiter.admit(caller.action.name, caller.key.secret_id)
-        try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InvalidParameterError("The request body must be a JSON object.") from error
+        if caller.form is not None:
+            payload: Any = form_params(caller.action, caller.form)
+        else:
+            try:
+                payload = json.loads(body)
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise InvalidParameterError("The request body must be a JSON object.") from error
         if not isinstance(payload, dict):
             raise InvalidParameterError("The request body must be a JSON object.")
         params = read_params(caller.action, payload)
@@ -293,6 +301,19 @@ class FaceIdService:
         data = self._resources.download(resource.url)
         check_content_md5(data, resource.md5, resource.md5_field)
         return data
+
+
+def _check_request_size(request: SignedRequest) -> None:
+    if request.method == "GET":
+        size, limit, kind = len(request.query.encode("latin-1")), MAX_GET_QUERY_BYTES, "a GET request"
+    elif request.is_signature_v1:
+        size, limit, kind = len(request.body), MAX_V1_POST_BYTES, "a POST request signed with v1"
+    else:
+        size, limit, kind = len(request.body), MAX_V3_POST_BYTES, "a POST request signed with TC3-HMAC-SHA256"
+    if size > limit:
+        raise RequestSizeLimitExceededError(
+            f"The request size {size} bytes exceeds the limit of {limit} bytes for {kind}."
+        )
 
 
 def _check_redirect_url(url: str, field: str) -> str:
