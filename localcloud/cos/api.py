@@ -5,6 +5,7 @@ Thin on purpose: the rules live in signing, store, cors and notifications; this 
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, quote, unquote
 
 import anyio
@@ -24,6 +25,7 @@ from .errors import (
     InvalidRangeError,
     NoSuchLifecycleConfigurationError,
     NotImplementedByEmulatorError,
+    PreconditionFailedError,
 )
 from .faults import FaultInjector
 from .notifications import NotificationDispatcher, ObjectCreated
@@ -186,7 +188,8 @@ def object_headers(stored: StoredObject) -> Headers:
         ("Last-Modified", http_date(stored.last_modified)),
         ("Accept-Ranges", "bytes"),
         ("x-cos-hash-crc64ecma", str(stored.crc64)),
-        ("x-cos-storage-class", "STANDARD"),
+        # No x-cos-storage-class: HEAD/GET Object return it "仅当对象不是标准存储(STANDARD)时" (436/7745),
+        # and every object here is STANDARD.
         *attributes.headers.items(),
         *attributes.meta.items(),
     ]
@@ -233,6 +236,46 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, min(end, size - 1) - start + 1
 
 
+def etag_listed(header: str, etag: str) -> bool:
+    """Whether an If-Match / If-None-Match list names this ETag ("*" names any), quotes and W/ aside."""
+    listed = {value.strip().removeprefix("W/").strip('"') for value in header.split(",")}
+    return "*" in listed or etag.strip('"') in listed
+
+
+def modified_since(header: str | None, last_modified: float) -> bool | None:
+    """Whether the object changed after the header's HTTP date; None when there is no header or the date
+    is unreadable, which RFC 9110 §13.1.3 says to ignore."""
+    if header is None:
+        return None
+    try:
+        since = parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return int(last_modified) > since
+
+
+def not_modified(request: Request, stored: StoredObject) -> bool:
+    """GET/HEAD Object preconditions (436/7753, 436/7745): If-Match / If-Unmodified-Since unmet → 412
+    PreconditionFailed; If-None-Match / If-Modified-Since unmet → True (answer 304 Not Modified). RFC 9110
+    §13.2.2 order: an ETag condition present makes its date counterpart ignored."""
+    if_match, if_none_match = request.headers.get("if-match"), request.headers.get("if-none-match")
+    if if_match is not None:
+        if not etag_listed(if_match, stored.etag):
+            raise PreconditionFailedError()
+    elif modified_since(request.headers.get("if-unmodified-since"), stored.last_modified):
+        raise PreconditionFailedError()
+    if if_none_match is not None:
+        return etag_listed(if_none_match, stored.etag)
+    return modified_since(request.headers.get("if-modified-since"), stored.last_modified) is False
+
+
+def not_modified_response(call: ObjectCall, stored: StoredObject) -> Response:
+    headers = [("ETag", stored.etag), ("Last-Modified", http_date(stored.last_modified))]
+    response = Response(status_code=304)
+    response.raw_headers = encode_headers([*call.base_headers(), *headers])
+    return response
+
+
 def part_number(call: ObjectCall) -> int:
     value = call.param("partNumber") or ""
     if not value.isdigit():
@@ -271,8 +314,11 @@ async def put_object(call: ObjectCall) -> Response:
 async def get_object(call: ObjectCall) -> Response:
     stored, handle = call.store.open(call.bucket.name, call.key)
     try:
+        if not_modified(call.request, stored):
+            handle.close()
+            return not_modified_response(call, stored)
         selected = byte_range(call.request.headers.get("range"), stored.size)
-    except InvalidRangeError:
+    except (InvalidRangeError, PreconditionFailedError):
         handle.close()
         raise
     headers = with_overrides(call.base_headers() + object_headers(stored), call)
@@ -287,6 +333,8 @@ async def get_object(call: ObjectCall) -> Response:
 
 async def head_object(call: ObjectCall) -> Response:
     stored = call.store.head(call.bucket.name, call.key)
+    if not_modified(call.request, stored):
+        return not_modified_response(call, stored)
     return cos_response(200, call.base_headers() + object_headers(stored), content_length=stored.size)
 
 

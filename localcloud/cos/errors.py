@@ -164,6 +164,13 @@ class NoSuchLifecycleConfigurationError(CosError):
     message = "The lifecycle configuration does not exist."
 
 
+class PreconditionFailedError(CosError):
+    # "412 Precondition Failed" for an unmet If-Match / If-Unmodified-Since (GET Object 436/7753).
+    code = "PreconditionFailed"
+    status = 412
+    message = "The preconditions you specified did not hold."
+
+
 class InvalidRangeError(CosError):
     code = "InvalidRange"
     status = 416
