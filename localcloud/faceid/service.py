@@ -7,6 +7,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -66,6 +67,11 @@ MAX_EXTRA_CHARS = 1000
 # "GET 请求的请求包大小不得超过32KB。POST 请求使用签名方法 v1 时不得超过1MB。
 # POST 请求使用签名方法 v3 时最大支持10MB" (请求结构, https://cloud.tencent.com/document/product/1278/46710).
 MAX_GET_QUERY_BYTES = 32 * 1024
+# The shape of a Tencent Cloud region ID (ap-singapore, na-siliconvalley, ap-shanghai-fsi, ...). A value that
+# is no region at all answers InvalidParameterValue "A value specified in `X-TC-Region` is not valid, is
+# unsupported, or cannot be used." (TencentCloud/tencentcloud-sdk-nodejs#56, tencentcloud-sdk-python#21 for
+# v1's `Region`); a real region outside the action's set answers UnsupportedRegion.
+REGION_ID = re.compile(r"^(?:ap|na|sa|eu|me)-[a-z]+(?:-[a-z]+)*$")
 MAX_V1_POST_BYTES = 1024 * 1024
 MAX_V3_POST_BYTES = 10 * 1024 * 1024
 
@@ -126,6 +132,11 @@ class FaceIdService:
         region = signer.region
         if not region:
             raise MissingParameterError("The request is missing a required parameter `Region`.")
+        if not REGION_ID.match(region):
+            name = "Region" if request.is_signature_v1 else "X-TC-Region"
+            raise InvalidParameterValueError(
+                f"A value specified in `{name}` is not valid, is unsupported, or cannot be used."
+            )
         if region not in spec.regions:
             raise UnsupportedRegionError(f"The action `{spec.name}` does not support the region `{region}`.")
         return Caller(spec, region, signer.key, signer.form)

@@ -197,20 +197,45 @@ def test_region_outside_the_actions_set_is_unsupported_region(
 
 
 @pytest.mark.parametrize(
-    ("params", "code"),
+    ("params", "code", "message"),
     [
-        ({}, "MissingParameter"),
-        ({"TargetAction": "GenerateReflectSequence", "Extra": "x"}, "UnknownParameter"),
-        ({"TargetAction": 7}, "InvalidParameter"),
+        ({}, "MissingParameter", "The request is missing a required parameter `TargetAction`."),
+        (
+            {"TargetAction": "GenerateReflectSequence", "Extra": "x"},
+            "UnknownParameter",
+            "The parameter `Extra` is not recognized.",
+        ),
+        (
+            {"TargetAction": 7},
+            "InvalidParameter",
+            "The value type of parameter `TargetAction` is incorrect. The type should be `string`.",
+        ),
     ],
     ids=["missing", "unknown", "wrong-type"],
 )
-def test_parameters_are_checked_against_the_action(
-    cloud: LocalCloud, params: dict[str, object], code: str
+def test_parameters_are_checked_against_the_action_in_tencents_words(
+    cloud: LocalCloud, params: dict[str, object], code: str, message: str
 ) -> None:
     error = sdk_error(lambda: cloud.common().call_json("CreateUploadUrl", params))
 
-    assert error.get_code() == code
+    assert (error.get_code(), error.get_message()) == (code, message)
+
+
+@pytest.mark.parametrize("region", ["sg", "singapore", "AP-SINGAPORE"])
+def test_a_region_that_is_no_tencent_region_is_invalid_parameter_value(
+    cloud: LocalCloud, region: str
+) -> None:
+    error = sdk_error(
+        lambda: cloud.common(region=region).call_json(
+            "CreateUploadUrl", {"TargetAction": "GenerateReflectSequence"}
+        )
+    )
+
+    assert error.get_code() == "InvalidParameterValue"
+    assert (
+        error.get_message()
+        == "A value specified in `X-TC-Region` is not valid, is unsupported, or cannot be used."
+    )
 
 
 @pytest.mark.parametrize(
