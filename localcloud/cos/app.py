@@ -14,9 +14,14 @@ from .faults import FaultInjector
 from .notifications import NotificationDispatcher
 from .store import ObjectStore
 
-# "<bucket>.cos.<region>.myqcloud.com" (SDK default) and the newer "tencentcos.cn" domain
-# (qcloud_cos.cos_comm.format_endpoint); Starlette matches hosts without their port.
-COS_DOMAINS = ("{bucket}.cos.{region}.myqcloud.com", "{bucket}.cos.{region}.tencentcos.cn")
+# "<bucket>.cos.<region>.myqcloud.com" (SDK default), the newer "tencentcos.cn" domain and its internal
+# form "cos-internal.<region>.tencentcos.cn", which the SDK uses with EnableOldDomain=False
+# (qcloud_cos.cos_comm.format_endpoint / format_region); Starlette matches hosts without their port.
+COS_DOMAINS = (
+    "{bucket}.cos.{region}.myqcloud.com",
+    "{bucket}.cos.{region}.tencentcos.cn",
+    "{bucket}.cos-internal.{region}.tencentcos.cn",
+)
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
 
 

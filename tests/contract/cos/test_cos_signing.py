@@ -36,6 +36,23 @@ def test_correctly_signed_sdk_calls_succeed(emulator: Emulator, key: accounts.Ke
     assert cos.get_object(Bucket=BUCKET, Key=KEY)["Body"].get_raw_stream().read() == BODY
 
 
+@pytest.mark.parametrize(
+    "domain",
+    [
+        {"EnableOldDomain": True},
+        {"EnableOldDomain": False, "EnableInternalDomain": False},
+        {"EnableOldDomain": False},
+    ],
+    ids=["myqcloud.com", "tencentcos.cn", "cos-internal.tencentcos.cn"],
+)
+def test_every_sdk_domain_form_reaches_the_bucket(emulator: Emulator, domain: dict[str, bool]) -> None:
+    cos = emulator.client(**domain)
+
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY)
+
+    assert cos.get_object(Bucket=BUCKET, Key=KEY)["Body"].get_raw_stream().read() == BODY
+
+
 def test_wrong_secret_key_is_signature_does_not_match(emulator: Emulator) -> None:
     forged = accounts.KeyPair(accounts.PERMANENT.secret_id, "not-the-secret-key")
 
