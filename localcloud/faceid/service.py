@@ -28,6 +28,7 @@ from localcloud.faceid.errors import (
     MissingParameterError,
     NoSuchVersionError,
     RequestSizeLimitExceededError,
+    SignatureFailureError,
     UnsupportedRegionError,
 )
 from localcloud.faceid.faults import SUCCESS, FaultInjector
@@ -315,12 +316,19 @@ class FaceIdService:
 
 
 def _check_request_size(request: SignedRequest) -> None:
+    if request.method != "GET" and request.is_signature_v1:
+        if len(request.body) > MAX_V1_POST_BYTES:
+            # Tencent refuses an oversize v1 POST as a signature failure, in these words
+            # (TencentCloud/tencentcloud-sdk-python#42, tencentcloud-sdk-php#20).
+            raise SignatureFailureError(
+                "The provided credentials could not be validated because of exceeding request size limit, "
+                "please use new signature method `TC3-HMAC-SHA256`."
+            )
+        return
     if request.method == "GET":
         size, limit, kind = len(request.query.encode("latin-1")), MAX_GET_QUERY_BYTES, "a GET request"
-    elif request.is_signature_v1:
-        size, limit, kind = len(request.body), MAX_V1_POST_BYTES, "a POST request signed with v1"
     else:
-        size, limit, kind = len(request.body), MAX_V3_POST_BYTES, "a POST request signed with TC3-HMAC-SHA256"
+        size, limit, kind = len(request.body), MAX_V3_POST_BYTES, "a TC3-HMAC-SHA256 POST request"
     if size > limit:
         raise RequestSizeLimitExceededError(
             f"The request size {size} bytes exceeds the limit of {limit} bytes for {kind}."

@@ -227,9 +227,16 @@ def verify(request: SignedRequest, keys: Mapping[str, KeyPair], real_now: float)
     timestamp = request_timestamp(request)
     _check_skew(timestamp, real_now)
     key = _key_of(auth.secret_id, keys)
-    # The credential scope must name this service and the UTC day of X-TC-Timestamp, as the SDK builds it.
+    # Another service in the scope is refused before any signature is computed, in these words
+    # (TencentCloud/tencentcloud-sdk-go#89).
+    if auth.service != SERVICE:
+        raise InvalidAuthorizationError(
+            "The request `Authorization` header does not conform to tencentcloud standards: "
+            "`Service` in Credential not valid."
+        )
+    # The scope's date must be the UTC day of X-TC-Timestamp, as the SDK builds it.
     scope_date = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d")
-    if auth.service != SERVICE or auth.date != scope_date:
+    if auth.date != scope_date:
         raise SignatureFailureError(
             "The credential scope must be <timezone.utc date of X-TC-Timestamp>/faceid/tc3_request."
         )

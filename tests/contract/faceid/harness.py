@@ -171,10 +171,12 @@ def raw_call(
     timestamp: int | None = None,
     authorization: str | None = None,
     drop_headers: tuple[str, ...] = (),
+    service: str = "faceid",
 ) -> httpx.Response:
     """An API 3.0 request signed by hand, following the Signature v3 doc step by step (with the SDK's
     Sign.sign_tc3 for the key derivation), for the variants the SDK never sends. `authorization`
-    replaces the computed header; `drop_headers` are removed after signing."""
+    replaces the computed header; `drop_headers` are removed after signing; `service` names the
+    credential scope's service (and keys the signature)."""
     body = json.dumps(params).encode()
     stamp = timestamp if timestamp is not None else int(time.time())
     headers = {
@@ -193,11 +195,11 @@ def raw_call(
         ["POST", "/", "", canonical_headers, ";".join(signed_headers), hashlib.sha256(body).hexdigest()]
     )
     date = time.strftime("%Y-%m-%d", time.gmtime(stamp))
-    scope = f"{date}/faceid/tc3_request"
+    scope = f"{date}/{service}/tc3_request"
     to_sign = "\n".join(
         ["TC3-HMAC-SHA256", str(stamp), scope, hashlib.sha256(canonical.encode()).hexdigest()]
     )
-    signature = Sign.sign_tc3(key.secret_key, date, "faceid", to_sign)
+    signature = Sign.sign_tc3(key.secret_key, date, service, to_sign)
     headers["Authorization"] = (
         authorization
         if authorization is not None

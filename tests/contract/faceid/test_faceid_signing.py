@@ -339,6 +339,27 @@ def test_post_body_over_ten_megabytes_is_request_size_limit_exceeded(cloud: Loca
     assert error.get_code() == "RequestSizeLimitExceeded"
 
 
+def test_signature_v1_post_over_one_megabyte_is_refused_as_a_signature_failure(cloud: LocalCloud) -> None:
+    request = models.ApplyWebVerificationBizTokenIntlRequest()
+    request.RedirectURL = "https://app.example/done"
+    request.CompareImageBase64 = "A" * (1024 * 1024)
+
+    error = sdk_error(
+        lambda: cloud.client(sign_method="HmacSHA256").ApplyWebVerificationBizTokenIntl(request)
+    )
+
+    assert error.get_code() == "AuthFailure.SignatureFailure"
+    assert "please use new signature method `TC3-HMAC-SHA256`" in error.get_message()
+
+
+def test_another_service_in_the_credential_scope_is_invalid_authorization(cloud: LocalCloud) -> None:
+    answer = raw_call(cloud, "CreateUploadUrl", {"TargetAction": "GenerateReflectSequence"}, service="cvm")
+
+    error = response_json(answer)["Error"]
+    assert error["Code"] == "AuthFailure.InvalidAuthorization"
+    assert error["Message"].endswith("`Service` in Credential not valid.")
+
+
 def test_get_query_over_32_kilobytes_is_request_size_limit_exceeded(cloud: LocalCloud) -> None:
     request = models.ApplyWebVerificationBizTokenIntlRequest()
     request.RedirectURL = "https://app.example/done"
