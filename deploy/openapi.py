@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from faceid_relay.errors import InternalError
+from faceid_relay.http_api import error_pages_content
+from faceid_relay.pages import HTML
 from localcloud.gateway import ROUTES, load_function
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,20 +114,22 @@ def _drop_powertools_errors(operation: dict[str, Any]) -> None:
             del responses[status]
         elif response.get("content") == {}:
             del response["content"]
-    responses.setdefault("500", _internal_error())
+    pages = any(HTML in response.get("content", {}) for response in responses.values())
+    responses.setdefault("500", _internal_error(pages))
     operation["responses"] = dict(sorted(responses.items()))
 
 
-def _internal_error() -> dict[str, Any]:
-    return {
-        "description": InternalError.code,
-        "content": {
-            "application/json": {
-                "schema": {"$ref": "#/components/schemas/ErrorBody"},
-                "examples": {InternalError.code: {"value": InternalError().body()}},
-            }
-        },
+def _internal_error(pages: bool) -> dict[str, Any]:
+    """InternalError's response; `pages`: the route also answers a browser with a page."""
+    content: dict[str, Any] = {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/ErrorBody"},
+            "examples": {InternalError.code: {"value": InternalError().body()}},
+        }
     }
+    if pages:
+        content[HTML] = error_pages_content([InternalError])
+    return {"description": InternalError.code, "content": content}
 
 
 def _add_examples(operation: dict[str, Any], schemas: Mapping[str, Any]) -> None:

@@ -24,7 +24,12 @@ app = fn.app
 @app.get(
     "/callback",
     responses=fn.responses(
-        None, "On to the returnUrl fixed at issuance (Location header).", status=302, errors=RESULT_ERRORS
+        None,
+        "On to the returnUrl fixed at issuance (Location header), with status=passed|failed|expired|canceled|"
+        "pending; a browser (Accept prefers text/html) also goes there with status=error when the result "
+        "cannot be read, and gets a page instead of JSON for the errors below.",
+        status=302,
+        errors=RESULT_ERRORS,
     ),
 )
 def verification_callback(

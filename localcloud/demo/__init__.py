@@ -17,7 +17,8 @@ PAGES = Path(__file__).resolve().parent / "pages"
 
 def demo_routes(gateway_url: str, app_token: str, webhooks: WebhookReceiver) -> list[BaseRoute]:
     """Routes under /demo/. The backend remembers which BizToken belongs to which of its references, and
-    shows the webhook events the local receiver got for it."""
+        shows the webhook events the local receiver got for it; the person can cancel a verification they
+    started and erase their data once it is over (the app backend calls the relay's cancel and redact)."""
     tokens_by_reference: dict[str, str] = {}
     auth = {"Authorization": f"Bearer {app_token}"}
 
@@ -46,17 +47,25 @@ def demo_routes(gateway_url: str, app_token: str, webhooks: WebhookReceiver) -> 
             },
             headers={"Idempotency-Key": reference},
         )
-        if answer.status_code == 200:
-            tokens_by_reference[reference] = json.loads(bytes(answer.body))["bizToken"]
-        return answer
+        if answer.status_code != 200:
+            return answer
+        issued = json.loads(bytes(answer.body))
+        tokens_by_reference[reference] = issued["bizToken"]
+        # The page keeps the reference (its list of verifications); the BizToken stays with the backend.
+        return JSONResponse({"reference": reference, "verificationUrl": issued["verificationUrl"]})
 
-    async def read_result(request: Request) -> Response:
-        token = tokens_by_reference.get(request.path_params["reference"])
-        if token is None:
-            return JSONResponse(
-                {"code": "UnknownReference", "message": "This demo does not know that reference."}, 404
-            )
-        return await relay("GET", f"/verifications/{token}")
+    def for_reference(method: str, action: str = "") -> Route:
+        """A relay call on the verification the page names by its reference."""
+
+        async def call(request: Request) -> Response:
+            token = tokens_by_reference.get(request.path_params["reference"])
+            if token is None:
+                return JSONResponse(
+                    {"code": "UnknownReference", "message": "This demo does not know that reference."}, 404
+                )
+            return await relay(method, f"/verifications/{token}{action}")
+
+        return Route(f"/demo/api/verifications/{{reference}}{action}", call, methods=[method])
 
     async def read_webhooks(request: Request) -> Response:
         token = tokens_by_reference.get(request.path_params["reference"])
@@ -74,6 +83,8 @@ def demo_routes(gateway_url: str, app_token: str, webhooks: WebhookReceiver) -> 
         page("result.html"),
         Route("/demo/api/uploads", create_upload, methods=["POST"]),
         Route("/demo/api/verifications", start_verification, methods=["POST"]),
-        Route("/demo/api/results/{reference}", read_result, methods=["GET"]),
+        for_reference("GET"),
+        for_reference("POST", "/cancel"),
+        for_reference("POST", "/redact"),
         Route("/demo/api/webhooks/{reference}", read_webhooks, methods=["GET"]),
     ]

@@ -18,7 +18,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponse,
+    OpenAPIResponseContentModel,
+    OpenAPIResponseContentSchema,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import SecretStr
 
@@ -34,7 +38,7 @@ from faceid_relay.errors import (
 )
 from faceid_relay.models.responses import ErrorBody
 from faceid_relay.observability import event_function, record_error
-from faceid_relay.pages import PAGE_HEADERS, error_page, prefers_html
+from faceid_relay.pages import HTML, PAGE_HEADERS, error_page, prefers_html
 from faceid_relay.platform.http import (
     UnsupportedEventError,
     body_is_text,
@@ -186,10 +190,12 @@ def documented_responses(
     *,
     status: int = HTTPStatus.OK,
     errors: Iterable[type[RelayError]] = (),
+    error_pages: bool = False,
 ) -> dict[int, OpenAPIResponse]:
     """The OpenAPI responses of a route: its success, and the errors it can return (`errors` plus
     EDGE_ERRORS) by status, each with the `{code, message, field?}` body it really has and an example per
-    code (Powertools would document a 422 `{detail}` instead)."""
+    code (Powertools would document a 422 `{detail}` instead); with `error_pages`, also the HTML page a
+    browser gets instead (see create_resolver)."""
     responses: dict[int, OpenAPIResponse] = {
         status: {"description": description, "content": {content_types.APPLICATION_JSON: {"model": success}}}
         if success is not None
@@ -200,19 +206,29 @@ def documented_responses(
     for error in (*EDGE_ERRORS, *errors):
         by_status.setdefault(error.status, {})[error.code] = error
     for error_status, codes in sorted(by_status.items()):
-        responses[error_status] = {
-            "description": ", ".join(sorted(codes)),
-            "content": {
-                content_types.APPLICATION_JSON: {
-                    "model": ErrorBody,
-                    "examples": {
-                        code: {"value": {"code": code, "message": error.message}}
-                        for code, error in sorted(codes.items())
-                    },
-                }
-            },
+        content: dict[str, OpenAPIResponseContentSchema | OpenAPIResponseContentModel] = {
+            content_types.APPLICATION_JSON: {
+                "model": ErrorBody,
+                "examples": {
+                    code: {"value": {"code": code, "message": error.message}}
+                    for code, error in sorted(codes.items())
+                },
+            }
         }
+        if error_pages:
+            content[HTML] = error_pages_content(codes.values())
+        responses[error_status] = {"description": ", ".join(sorted(codes)), "content": content}
     return responses
+
+
+def error_pages_content(errors: Iterable[type[RelayError]]) -> OpenAPIResponseContentSchema:
+    """The OpenAPI text/html content of an error status on a route people open (see create_resolver)."""
+    return {
+        "schema": {"type": "string", "description": "When the request's Accept prefers text/html."},
+        "examples": {
+            error.code: {"value": error_page(error)} for error in sorted(errors, key=lambda e: e.code)
+        },
+    }
 
 
 def _app_token_gate(expected: SecretStr | str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:

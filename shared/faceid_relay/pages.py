@@ -94,11 +94,12 @@ def _quality(accept: str, media_type: str) -> float:
     return best[1]
 
 
-def error_page(error: RelayError) -> str:
+def error_page(error: RelayError | type[RelayError]) -> str:
     """The page for a failed callback: a bad link, an expired verification, or the service unavailable."""
-    if isinstance(error, InvalidRequest | InvalidToken | VerificationNotFound):
+    kind = error if isinstance(error, type) else type(error)
+    if issubclass(kind, InvalidRequest | InvalidToken | VerificationNotFound):
         title, what, action = _BAD_LINK
-    elif isinstance(error, VerificationExpired):
+    elif issubclass(kind, VerificationExpired):
         title, what, action = _EXPIRED
     else:
         title, what, action = _UNAVAILABLE

@@ -41,6 +41,7 @@ class HttpFunction:
     faceid: FaceId
     handler: Handler
     app_token: bool
+    error_pages: bool
     webhooks: WebhookEndpoint | None
 
     def responses(
@@ -53,7 +54,9 @@ class HttpFunction:
     ) -> dict[int, OpenAPIResponse]:
         """A route's OpenAPI responses: `errors` are those its flow can raise; the edge adds its own."""
         gate = (Unauthorized,) if self.app_token else ()
-        return documented_responses(success, description, status=status, errors=(*gate, *errors))
+        return documented_responses(
+            success, description, status=status, errors=(*gate, *errors), error_pages=self.error_pages
+        )
 
     def bucket(self) -> Bucket:
         return self.storage
@@ -102,6 +105,7 @@ def http_function(
         FaceId(settings, remaining=remaining_seconds, backoff=rate_limit_backoff),
         handler,
         app_token,
+        error_pages,
         webhook_endpoint(settings),
     )
 

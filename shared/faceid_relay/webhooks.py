@@ -6,6 +6,7 @@ the receiver's tolerance; during a secret rotation each delivery carries one v1 
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ SIGNATURE_SCHEME = "v1"
 TOLERANCE_SECONDS = 300
 # The delivery at once runs inside a browser's redirect or an API call: it must not hold them up long.
 DELIVERY_TIMEOUT_SECONDS = 5
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 class SignatureError(Exception):
@@ -48,7 +50,7 @@ def verify_signature(
     items = [part.strip().partition("=") for part in (header or "").split(",")]
     timestamps = [value for name, _, value in items if name == "t"]
     candidates = [value.encode() for name, _, value in items if name == SIGNATURE_SCHEME]
-    if len(timestamps) != 1 or not timestamps[0].isdigit() or not candidates:
+    if len(timestamps) != 1 or not _UNIX_SECONDS.fullmatch(timestamps[0]) or not candidates:
         raise SignatureError(f"{SIGNATURE_HEADER} must be t=<unix seconds>,{SIGNATURE_SCHEME}=<hex>")
     timestamp = int(timestamps[0])
     expected = [signature(secret, timestamp, body).encode() for secret in secrets]

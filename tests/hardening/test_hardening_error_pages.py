@@ -1,6 +1,8 @@
 """The callback is opened by a person: when it fails, a browser gets a page saying what happened and what to
 do, or, once the verification is known, its returnUrl with status=error; an API client keeps the JSON."""
 
+import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,6 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from deploy.openapi import DOCUMENT_PATH
 from tests.hardening.harness import FIGURES, assert_error, clear_faults, drain
 from tests.integration.relay import RESULT_CHECK_INTERVAL, Relay, photo
 
@@ -79,6 +82,13 @@ def test_a_bad_link_opened_in_a_browser_is_a_page_saying_what_to_do(
     assert "<h1>This verification link does not work</h1>" in answer.text
     assert "start the verification again" in answer.text
     assert "<script" not in answer.text
+    code = re.search(r"Error code: (\w+)", answer.text)
+    assert code is not None
+    published = json.loads(DOCUMENT_PATH.read_text())["paths"]["/callback"]["get"]["responses"]
+    assert (
+        answer.text
+        == published[str(answer.status_code)]["content"]["text/html"]["examples"][code[1]]["value"]
+    )
     FIGURES["callback failures answered with a page"] += 1
 
 

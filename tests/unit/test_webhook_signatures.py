@@ -64,7 +64,18 @@ def test_a_secret_the_receiver_does_not_hold_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "header", [None, "", "v1=abc", f"t={T}", f"t=soon,v1={'0' * 64}", f"t={T},t={T},v1={'0' * 64}"]
+    "header",
+    [
+        None,
+        "",
+        "v1=abc",
+        f"t={T}",
+        f"t=soon,v1={'0' * 64}",
+        f"t={T},t={T},v1={'0' * 64}",
+        # Digits int() reads but no clock writes, and more digits than int() converts (ValueError).
+        f"t=\u0661\u0662,v1={'0' * 64}",
+        f"t={'9' * 5000},v1={'0' * 64}",
+    ],
 )
 def test_a_missing_or_malformed_header_is_refused(header: str | None) -> None:
     with pytest.raises(SignatureError, match="must be t="):

@@ -71,6 +71,12 @@ def test_every_error_is_the_error_body_with_an_example_per_code_it_can_return(
         assert all(STATUS_OF[code] == int(status) for code in codes), (status, codes)
         for example in media["examples"].values():
             schema_validator(media["schema"]).validate(example["value"])
+        # A browser opens the callback: its errors are also a page (the same codes), no other route's are.
+        page = response["content"].get("text/html")
+        assert (page is not None) is (path == "/callback")
+        if page is not None:
+            assert set(page["examples"]) == codes
+            assert all(f"Error code: {code}" in page["examples"][code]["value"] for code in codes)
 
 
 @pytest.mark.parametrize(("path", "method", "operation"), OPERATIONS)
