@@ -65,6 +65,15 @@ DEFAULT_SECURITY_LEVEL = "4"
 # ApplyWebVerificationBizTokenIntl: CompareImageBase64 "≤8 MB", Extra "≤1000 characters" (reference §1.2).
 MAX_COMPARE_IMAGE_BASE64 = 8 * 1024 * 1024
 MAX_EXTRA_CHARS = 1000
+# WebVerificationConfigIntl values the models document (reference §1.2): CheckMode 1-4, SecurityLevel 1-5,
+# AutoDowngrade 1-2, LivenessRetryLimit [1,99], LivenessTimeout (0,600].
+WEB_CONFIG_RANGES = {
+    "CheckMode": range(1, 5),
+    "SecurityLevel": range(1, 6),
+    "AutoDowngrade": range(1, 3),
+    "LivenessRetryLimit": range(1, 100),
+    "LivenessTimeout": range(1, 601),
+}
 # "GET 请求的请求包大小不得超过32KB。POST 请求使用签名方法 v1 时不得超过1MB。
 # POST 请求使用签名方法 v3 时最大支持10MB" (请求结构, https://cloud.tencent.com/document/product/1278/46710).
 MAX_GET_QUERY_BYTES = 32 * 1024
@@ -222,6 +231,7 @@ class FaceIdService:
 
     def apply_web_verification_biz_token_intl(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
         redirect_url = _check_redirect_url(params["RedirectURL"], "RedirectURL")
+        _check_web_config_values(params.get("Config") or {})
         image = _decode_compare_image(params.get("CompareImageBase64"))
         extra = params.get("Extra")
         if extra is not None and len(extra) > MAX_EXTRA_CHARS:
@@ -340,6 +350,15 @@ def _check_redirect_url(url: str, field: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidParameterValueError(f"{field} must be an absolute http(s) URL.")
     return url
+
+
+def _check_web_config_values(config: Mapping[str, Any]) -> None:
+    for name, allowed in WEB_CONFIG_RANGES.items():
+        value = config.get(name)
+        if value is not None and value not in allowed:
+            raise InvalidParameterValueError(
+                f"Config.{name} must be between {allowed.start} and {allowed.stop - 1}, not {value}."
+            )
 
 
 def _decode_compare_image(encoded: str | None) -> bytes | None:
