@@ -23,6 +23,7 @@ from .errors import (
     InjectedFaultError,
     InvalidArgumentError,
     InvalidRangeError,
+    NoSuchCORSConfigurationError,
     NoSuchLifecycleConfigurationError,
     NotImplementedByEmulatorError,
     PreconditionFailedError,
@@ -59,6 +60,59 @@ from .wire import (
 
 # Headers a writer may set that COS stores and returns on GET/HEAD (COS PUT Object request headers).
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
+# x-cos-storage-class values an object can be read back in at once (PUT Object 436/7749 lists these and
+# ARCHIVE / DEEP_ARCHIVE, which need a restore before GET and are not emulated). HEAD/GET return the header
+# only for a class other than STANDARD (436/7745).
+STORAGE_CLASS = "x-cos-storage-class"
+READABLE_STORAGE_CLASSES = frozenset(
+    {
+        "STANDARD",
+        "STANDARD_IA",
+        "INTELLIGENT_TIERING",
+        "MAZ_STANDARD",
+        "MAZ_STANDARD_IA",
+        "MAZ_INTELLIGENT_TIERING",
+    }
+)
+# COS sub-resources: a query parameter naming one makes the request that API, not a plain object or bucket
+# request. Those the emulator does not serve must answer NotImplemented, never a plain GET/PUT (a PUT ?acl
+# taken for PUT Object would empty the object).
+SUB_RESOURCES = frozenset(
+    {
+        "accelerate",
+        "acl",
+        "append",
+        "cors",
+        "delete",
+        "domain",
+        "encryption",
+        "intelligenttiering",
+        "inventory",
+        "legal-hold",
+        "lifecycle",
+        "location",
+        "logging",
+        "notification",
+        "object-lock",
+        "origin",
+        "partNumber",
+        "policy",
+        "position",
+        "referer",
+        "rename",
+        "replication",
+        "restore",
+        "retention",
+        "select",
+        "symlink",
+        "tagging",
+        "uploadId",
+        "uploads",
+        "versioning",
+        "versions",
+        "website",
+    }
+)
 # GET Object query parameters that override response headers (COS GET Object).
 RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
@@ -170,7 +224,10 @@ def attributes_from_request(request: Request) -> ObjectAttributes:
     return ObjectAttributes(
         encryption=encryption(request.headers.get(SSE_HEADER)),
         content_type=request.headers.get("content-type"),
-        headers={name: value for name in STORED_HEADERS if (value := header_text(request, name)) is not None},
+        headers={
+            **{name: value for name in STORED_HEADERS if (value := header_text(request, name)) is not None},
+            **storage_class(request.headers.get(STORAGE_CLASS)),
+        },
         meta={
             name: header_text(request, name) or ""
             for name in request.headers
@@ -178,6 +235,17 @@ def attributes_from_request(request: Request) -> ObjectAttributes:
         },
         tags=check_tags(parse_qsl(tagging, keep_blank_values=True)) if tagging else [],
     )
+
+
+def storage_class(value: str | None) -> dict[str, str]:
+    """The x-cos-storage-class header to keep for an object: none for STANDARD (the default)."""
+    if value is None or value.upper() == "STANDARD":
+        return {}
+    if value.upper() not in READABLE_STORAGE_CLASSES:
+        if value.upper() in ("ARCHIVE", "DEEP_ARCHIVE"):
+            raise NotImplementedByEmulatorError(f"{STORAGE_CLASS}: {value} (objects that need a restore)")
+        raise InvalidArgumentError(f"{STORAGE_CLASS} {value!r} is not a COS storage class.")
+    return {STORAGE_CLASS: value.upper()}
 
 
 def object_headers(stored: StoredObject) -> Headers:
@@ -489,6 +557,20 @@ async def delete_lifecycle(call: ObjectCall) -> Response:
     return cos_response(204, call.base_headers())
 
 
+async def get_bucket_cors(call: ObjectCall) -> Response:
+    if not call.bucket.cors:
+        raise NoSuchCORSConfigurationError()
+    return xml_response(call, xmlio.cors_configuration(call.bucket.cors))
+
+
+async def get_bucket_location(call: ObjectCall) -> Response:
+    return xml_response(call, xmlio.location_constraint(call.bucket.region))
+
+
+async def get_bucket_versioning(call: ObjectCall) -> Response:
+    return xml_response(call, xmlio.versioning_never_enabled())
+
+
 async def list_uploads(call: ObjectCall) -> Response:
     prefix = call.param("prefix") or ""
     uploads = call.store.list_uploads(call.bucket.name, prefix)
@@ -504,39 +586,46 @@ async def not_implemented(call: ObjectCall) -> Response:
 
 
 def choose_operation(call: ObjectCall) -> Operation:
-    """Which COS API a request is: method, key or bucket, and the sub-resource in its query."""
-    method, has = call.request.method, call.has_param
-    if not call.key:
-        if has("lifecycle"):
-            lifecycle_operations = {"PUT": put_lifecycle, "GET": get_lifecycle, "DELETE": delete_lifecycle}
-            return lifecycle_operations.get(method, not_implemented)
-        bucket_operations: dict[tuple[str, bool], Operation] = {
-            ("HEAD", False): head_bucket,
-            ("GET", False): list_objects,
-            ("GET", True): list_uploads,
-        }
-        return bucket_operations.get((method, has("uploads")), not_implemented)
-    if method == "PUT":
-        if has("partNumber") and has("uploadId"):
-            return not_implemented if "x-cos-copy-source" in call.request.headers else upload_part
-        if has("tagging"):
-            return put_tagging
-        return copy_object if "x-cos-copy-source" in call.request.headers else put_object
-    if method == "POST":
-        if has("uploads"):
-            return initiate_multipart
-        return complete_multipart if has("uploadId") else not_implemented
-    operations: dict[tuple[str, str | None], Operation] = {
-        ("GET", "uploadId"): list_parts,
-        ("GET", "tagging"): get_tagging,
-        ("GET", None): get_object,
-        ("HEAD", None): head_object,
-        ("DELETE", "uploadId"): abort_multipart,
-        ("DELETE", "tagging"): delete_tagging,
-        ("DELETE", None): delete_object,
-    }
-    sub_resource = next((name for name in ("uploadId", "tagging") if has(name)), None)
-    return operations.get((method, sub_resource), not_implemented)
+    """Which COS API a request is: method, key or bucket, and the sub-resources in its query."""
+    method = call.request.method
+    sub_resources = frozenset(name for name, _ in query_pairs(call.request) if name in SUB_RESOURCES)
+    table = OBJECT_OPERATIONS if call.key else BUCKET_OPERATIONS
+    operation = table.get((method, sub_resources), not_implemented)
+    if "x-cos-copy-source" in call.request.headers:
+        # PUT Object - Copy; Upload Part - Copy is not emulated.
+        return copy_object if operation is put_object else not_implemented
+    return operation
+
+
+def _on(method: str, *sub_resources: str) -> tuple[str, frozenset[str]]:
+    return method, frozenset(sub_resources)
+
+
+BUCKET_OPERATIONS: dict[tuple[str, frozenset[str]], Operation] = {
+    _on("HEAD"): head_bucket,
+    _on("GET"): list_objects,
+    _on("GET", "uploads"): list_uploads,
+    _on("PUT", "lifecycle"): put_lifecycle,
+    _on("GET", "lifecycle"): get_lifecycle,
+    _on("DELETE", "lifecycle"): delete_lifecycle,
+    _on("GET", "cors"): get_bucket_cors,
+    _on("GET", "location"): get_bucket_location,
+    _on("GET", "versioning"): get_bucket_versioning,
+}
+OBJECT_OPERATIONS: dict[tuple[str, frozenset[str]], Operation] = {
+    _on("PUT"): put_object,
+    _on("GET"): get_object,
+    _on("HEAD"): head_object,
+    _on("DELETE"): delete_object,
+    _on("PUT", "tagging"): put_tagging,
+    _on("GET", "tagging"): get_tagging,
+    _on("DELETE", "tagging"): delete_tagging,
+    _on("POST", "uploads"): initiate_multipart,
+    _on("PUT", "partNumber", "uploadId"): upload_part,
+    _on("POST", "uploadId"): complete_multipart,
+    _on("GET", "uploadId"): list_parts,
+    _on("DELETE", "uploadId"): abort_multipart,
+}
 
 
 # CAM action each operation needs on its object (or on the bucket, for bucket operations); COS names them
@@ -558,6 +647,9 @@ OPERATION_ACTIONS: dict[Operation, str] = {
     head_bucket: "HeadBucket",
     list_objects: "GetBucket",
     list_uploads: "ListMultipartUploads",
+    get_bucket_cors: "GetBucketCORS",
+    get_bucket_location: "GetBucketLocation",
+    get_bucket_versioning: "GetBucketVersioning",
     put_lifecycle: "PutBucketLifecycle",
     get_lifecycle: "GetBucketLifecycle",
     delete_lifecycle: "DeleteBucketLifecycle",

@@ -171,6 +171,12 @@ class PreconditionFailedError(CosError):
     message = "The preconditions you specified did not hold."
 
 
+class NoSuchCORSConfigurationError(CosError):
+    code = "NoSuchCORSConfiguration"
+    status = 404
+    message = "The CORS configuration does not exist."
+
+
 class InvalidRangeError(CosError):
     code = "InvalidRange"
     status = 416

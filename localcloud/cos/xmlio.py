@@ -3,14 +3,15 @@
 Shapes follow what qcloud_cos sends (cos_comm.format_xml / dict_to_xml) and reads (cos_comm.xml_to_dict)."""
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from urllib.parse import quote
 
+from .config import CorsRule
 from .errors import MalformedXMLError
 from .store import ListingPage, MultipartUpload, Part
 
-XmlFields = Mapping[str, "str | int | XmlFields | list[XmlFields]"]
+XmlFields = Mapping[str, "str | int | XmlFields | Sequence[XmlFields | str]"]
 
 
 def iso_time(epoch: float) -> str:
@@ -77,6 +78,38 @@ def render(root: str, fields: XmlFields) -> bytes:
     build(element, fields)
     document: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
     return document
+
+
+def cors_configuration(rules: Iterable[CorsRule]) -> bytes:
+    """GET Bucket cors: one <CORSRule> per rule, repeated elements for each origin, method, header."""
+    return render(
+        "CORSConfiguration",
+        {
+            "CORSRule": [
+                {
+                    "AllowedOrigin": rule.allowed_origins,
+                    "AllowedMethod": [method.upper() for method in rule.allowed_methods],
+                    "AllowedHeader": rule.allowed_headers,
+                    "ExposeHeader": rule.expose_headers,
+                    "MaxAgeSeconds": rule.max_age_seconds,
+                }
+                for rule in rules
+            ]
+        },
+    )
+
+
+def location_constraint(region: str) -> bytes:
+    """GET Bucket location: `<LocationConstraint>ap-singapore</LocationConstraint>`."""
+    element = ET.Element("LocationConstraint")
+    element.text = region
+    document: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def versioning_never_enabled() -> bytes:
+    """GET Bucket versioning of a bucket that never had versioning: an empty <VersioningConfiguration/>."""
+    return render("VersioningConfiguration", {})
 
 
 def tagging(tags: Iterable[tuple[str, str]]) -> bytes:

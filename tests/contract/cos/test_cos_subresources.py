@@ -1,0 +1,74 @@
+"""Bucket and object sub-resources (?cors, ?location, ?versioning, ?acl, ...) with the unmodified SDK: each
+is its own COS API, so one the emulator does not serve answers NotImplemented and never acts as a plain
+object or bucket request."""
+
+import pytest
+from qcloud_cos import CosS3Client, CosServiceError
+
+from tests.contract.cos.harness import APP_ORIGIN, BUCKET, OTHER_BUCKET, OTHER_REGION, REGION, Emulator
+
+KEY = "results/best-frame.jpg"
+BODY = b"\xff\xd8 best frame"
+
+
+def service_error(call: object) -> CosServiceError:
+    with pytest.raises(CosServiceError) as raised:
+        call()  # type: ignore[operator]
+    return raised.value
+
+
+def test_put_object_acl_answers_not_implemented_and_leaves_the_object_alone(cos: CosS3Client) -> None:
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY)
+
+    error = service_error(lambda: cos.put_object_acl(Bucket=BUCKET, Key=KEY, ACL="private"))
+
+    assert (error.get_status_code(), error.get_error_code()) == (501, "NotImplemented")
+    assert cos.get_object(Bucket=BUCKET, Key=KEY)["Body"].get_raw_stream().read() == BODY
+
+
+def test_get_object_acl_is_not_answered_with_the_object(cos: CosS3Client) -> None:
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY)
+
+    error = service_error(lambda: cos.get_object_acl(Bucket=BUCKET, Key=KEY))
+
+    assert error.get_status_code() == 501
+
+
+def test_get_bucket_cors_returns_the_buckets_rules(cos: CosS3Client) -> None:
+    rules = cos.get_bucket_cors(Bucket=BUCKET)["CORSRule"]
+    rule = rules[0] if isinstance(rules, list) else rules
+
+    assert rule["AllowedOrigin"] == [APP_ORIGIN]
+    assert rule["AllowedMethod"] == ["PUT", "GET"]
+    assert "x-cos-forbid-overwrite" in rule["AllowedHeader"]
+
+
+def test_get_bucket_cors_without_rules_is_no_such_cors_configuration(emulator: Emulator) -> None:
+    other = emulator.client(region=OTHER_REGION)
+
+    error = service_error(lambda: other.get_bucket_cors(Bucket=OTHER_BUCKET))
+
+    assert (error.get_status_code(), error.get_error_code()) == (404, "NoSuchCORSConfiguration")
+
+
+def test_get_bucket_location_and_versioning(cos: CosS3Client) -> None:
+    assert cos.get_bucket_location(Bucket=BUCKET)["LocationConstraint"] == REGION
+    assert not (cos.get_bucket_versioning(Bucket=BUCKET).get("VersioningConfiguration") or {}).get("Status")
+
+
+def test_bucket_sub_resources_not_served_answer_not_implemented(cos: CosS3Client) -> None:
+    error = service_error(lambda: cos.get_bucket_policy(Bucket=BUCKET))
+
+    assert error.get_status_code() == 501
+
+
+def test_storage_class_other_than_standard_is_kept_and_returned(cos: CosS3Client) -> None:
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY, StorageClass="STANDARD_IA")
+
+    assert cos.head_object(Bucket=BUCKET, Key=KEY)["x-cos-storage-class"] == "STANDARD_IA"
+
+
+def test_unknown_storage_class_is_invalid_argument(cos: CosS3Client) -> None:
+    error = service_error(lambda: cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY, StorageClass="GOLD"))
+
+    assert (error.get_status_code(), error.get_error_code()) == (400, "InvalidArgument")
