@@ -23,6 +23,7 @@ from .errors import (
     InjectedFaultError,
     InvalidArgumentError,
     InvalidRangeError,
+    MethodNotAllowedError,
     NoSuchCORSConfigurationError,
     NoSuchLifecycleConfigurationError,
     NotImplementedByEmulatorError,
@@ -125,6 +126,8 @@ RESPONSE_OVERRIDES = {
 COPY_SOURCE = re.compile(
     r"^(?:https?://)?(?P<bucket>[^./]+)\.cos\.(?P<region>[^./]+)\.(?:myqcloud\.com|tencentcos\.cn)/(?P<key>[^?]+)"
 )
+# The methods the COS XML API has (every other one is 405 MethodNotAllowed, 436/7730).
+COS_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 # Server-side encryption a writer may ask for: SSE-COS and SSE-KMS (COS "Server-Side Encryption Overview");
 # SSE-C uses its own x-cos-server-side-encryption-customer-* headers, not emulated.
 SSE_HEADER = "x-cos-server-side-encryption"
@@ -694,6 +697,8 @@ async def answer(emulator: CosEmulator, request: Request, bucket: BucketConfig, 
             request.headers.get("access-control-request-headers"),
         )
         return cos_response(200, [("x-cos-request-id", request_id), *headers])
+    if request.method not in COS_METHODS:
+        raise MethodNotAllowedError()
     run_lifecycle(emulator, bucket)
     call = ObjectCall(emulator, request, bucket, key, request_id)
     await apply_fault(emulator, request.method, key)

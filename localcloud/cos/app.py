@@ -22,7 +22,8 @@ COS_DOMAINS = (
     "{bucket}.cos.{region}.tencentcos.cn",
     "{bucket}.cos-internal.{region}.tencentcos.cn",
 )
-METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
+# PATCH too, so that it gets COS's own 405 answer (with x-cos-request-id) rather than Starlette's.
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH"]
 
 
 def create_app(config: CosEmulatorConfig, clock: Clock | None = None) -> Starlette:

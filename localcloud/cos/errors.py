@@ -171,6 +171,12 @@ class PreconditionFailedError(CosError):
     message = "The preconditions you specified did not hold."
 
 
+class MethodNotAllowedError(CosError):
+    code = "MethodNotAllowed"
+    status = 405
+    message = "The specified method is not allowed against this resource."
+
+
 class NoSuchCORSConfigurationError(CosError):
     code = "NoSuchCORSConfiguration"
     status = 404

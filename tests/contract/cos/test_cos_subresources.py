@@ -3,6 +3,7 @@ is its own COS API, so one the emulator does not serve answers NotImplemented an
 object or bucket request."""
 
 import pytest
+import requests
 from qcloud_cos import CosS3Client, CosServiceError
 
 from tests.contract.cos.harness import APP_ORIGIN, BUCKET, OTHER_BUCKET, OTHER_REGION, REGION, Emulator
@@ -72,3 +73,11 @@ def test_unknown_storage_class_is_invalid_argument(cos: CosS3Client) -> None:
     error = service_error(lambda: cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY, StorageClass="GOLD"))
 
     assert (error.get_status_code(), error.get_error_code()) == (400, "InvalidArgument")
+
+
+def test_a_method_cos_does_not_have_is_405_with_a_request_id(emulator: Emulator) -> None:
+    answer = requests.patch(f"{emulator.url}/{BUCKET}/{KEY}", data=b"x", timeout=10)
+
+    assert answer.status_code == 405
+    assert "<Code>MethodNotAllowed</Code>" in answer.text
+    assert answer.headers["x-cos-request-id"]
