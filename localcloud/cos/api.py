@@ -32,7 +32,7 @@ from .errors import (
 from .faults import FaultInjector
 from .notifications import NotificationDispatcher, ObjectCreated
 from .policy import authorize, cos_resource
-from .signing import authenticate
+from .signing import authenticate, is_anonymous
 from .store import (
     ObjectAttributes,
     ObjectStore,
@@ -126,6 +126,9 @@ RESPONSE_OVERRIDES = {
 COPY_SOURCE = re.compile(
     r"^(?:https?://)?(?P<bucket>[^./]+)\.cos\.(?P<region>[^./]+)\.(?:myqcloud\.com|tencentcos\.cn)/(?P<key>[^?]+)"
 )
+# Object ACLs a writer may set with x-cos-acl (PUT Object 436/7749; "Object preset ACLs" in the ACL overview):
+# `default` inherits the bucket's (private here), `public-read` lets anyone GET and HEAD the object.
+OBJECT_ACLS = ("default", "private", "public-read")
 # The methods the COS XML API has (every other one is 405 MethodNotAllowed, 436/7730).
 COS_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 # Server-side encryption a writer may ask for: SSE-COS and SSE-KMS (COS "Server-Side Encryption Overview");
@@ -221,6 +224,12 @@ def encryption(value: str | None) -> str | None:
     return value
 
 
+def public_read(value: str | None) -> bool:
+    if value is not None and value not in OBJECT_ACLS:
+        raise InvalidArgumentError(f"x-cos-acl must be one of {', '.join(OBJECT_ACLS)}.")
+    return value == "public-read"
+
+
 def attributes_from_request(request: Request) -> ObjectAttributes:
     """Content-Type, the stored standard headers, x-cos-meta-*, x-cos-tagging ("k=v&k2=v2") and SSE."""
     tagging = request.headers.get("x-cos-tagging")
@@ -237,6 +246,7 @@ def attributes_from_request(request: Request) -> ObjectAttributes:
             if name.startswith("x-cos-meta-")
         },
         tags=check_tags(parse_qsl(tagging, keep_blank_values=True)) if tagging else [],
+        public_read=public_read(request.headers.get("x-cos-acl")),
     )
 
 
@@ -432,7 +442,12 @@ async def copy_object(call: ObjectCall) -> Response:
     source, handle = call.store.open(source_bucket.name, source_key)
     attributes = source.attributes if new_attributes is None else new_attributes
     # The copy is encrypted as this request asks, whatever the source was (COS PUT Object - Copy).
-    attributes = replace(attributes, encryption=encryption(request.headers.get(SSE_HEADER)))
+    # So is its ACL: the request's x-cos-acl, private when absent.
+    attributes = replace(
+        attributes,
+        encryption=encryption(request.headers.get(SSE_HEADER)),
+        public_read=public_read(request.headers.get("x-cos-acl")),
+    )
     body = await anyio.to_thread.run_sync(call.store.copy_into, call.bucket.name, handle)
     stored = call.commit(body, attributes, etag=source.etag)
     call.published("Copy", stored)
@@ -702,12 +717,24 @@ async def answer(emulator: CosEmulator, request: Request, bucket: BucketConfig, 
     run_lifecycle(emulator, bucket)
     call = ObjectCall(emulator, request, bucket, key, request_id)
     await apply_fault(emulator, request.method, key)
-    principal = authenticate(signed_request(request, key), emulator.config.keys, emulator.clock.now())
-    call = replace(call, principal=principal)
     operation = choose_operation(call)
+    signed = signed_request(request, key)
+    if operation in (get_object, head_object) and is_anonymous(signed) and readable_by_anyone(call):
+        return await operation(call)
+    principal = authenticate(signed, emulator.config.keys, emulator.clock.now())
+    call = replace(call, principal=principal)
     if operation in OPERATION_ACTIONS:
         call.authorize(OPERATION_ACTIONS[operation])
     return await operation(call)
+
+
+def readable_by_anyone(call: ObjectCall) -> bool:
+    """An object written with x-cos-acl: public-read ("For unsigned requests to a non-publicly readable
+    object, COS will return Access Denied", 436/40105)."""
+    try:
+        return call.store.head(call.bucket.name, call.key).attributes.public_read
+    except CosError:
+        return False
 
 
 async def cos_endpoint(request: Request) -> Response:

@@ -81,3 +81,30 @@ def test_a_method_cos_does_not_have_is_405_with_a_request_id(emulator: Emulator)
     assert answer.status_code == 405
     assert "<Code>MethodNotAllowed</Code>" in answer.text
     assert answer.headers["x-cos-request-id"]
+
+
+# Object ACLs (x-cos-acl on PUT Object, 436/7749): public-read objects answer unsigned GET and HEAD;
+# everything else stays private ("For unsigned requests to a non-publicly readable object, COS will
+# return Access Denied", 436/40105).
+
+
+def test_public_read_object_answers_unsigned_get_and_head_only(emulator: Emulator, cos: CosS3Client) -> None:
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY, ACL="public-read")
+    cos.put_object(Bucket=BUCKET, Key="results/private.jpg", Body=BODY)
+    url = f"{emulator.url}/{BUCKET}/{KEY}"
+
+    got = requests.get(url, timeout=10)
+    head = requests.head(url, timeout=10)
+    tags = requests.get(f"{url}?tagging", timeout=10)
+    private = requests.get(f"{emulator.url}/{BUCKET}/results/private.jpg", timeout=10)
+    overwrite = requests.put(url, data=b"defaced", timeout=10)
+
+    assert (got.status_code, got.content) == (200, BODY)
+    assert head.status_code == 200
+    assert [tags.status_code, private.status_code, overwrite.status_code] == [403, 403, 403]
+
+
+def test_unknown_object_acl_is_invalid_argument(cos: CosS3Client) -> None:
+    error = service_error(lambda: cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY, ACL="public-read-write!"))
+
+    assert (error.get_status_code(), error.get_error_code()) == (400, "InvalidArgument")
