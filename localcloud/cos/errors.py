@@ -63,9 +63,10 @@ class SignatureDoesNotMatchError(CosError):
 
 
 class InvalidAccessKeyIdError(CosError):
+    # COS's words for an unknown SecretId (tencentyun/cos-php-sdk-v5#57, a real COS answer).
     code = "InvalidAccessKeyId"
     status = 403
-    message = "The access key Id format you provided is invalid."
+    message = "The Access Key Id you provided does not exist in our records"
 
 
 class InvalidTokenError(CosError):

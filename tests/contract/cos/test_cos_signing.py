@@ -68,10 +68,12 @@ def test_wrong_secret_key_is_signature_does_not_match(emulator: Emulator) -> Non
 def test_unknown_secret_id_is_invalid_access_key_id(emulator: Emulator) -> None:
     stranger = accounts.KeyPair("AKIDsomeoneelse", accounts.PERMANENT.secret_key)
 
-    assert sdk_error(lambda: emulator.client(stranger).get_object(Bucket=BUCKET, Key=KEY)) == (
-        403,
-        "InvalidAccessKeyId",
-    )
+    with pytest.raises(CosServiceError) as raised:
+        emulator.client(stranger).get_object(Bucket=BUCKET, Key=KEY)
+
+    error = raised.value
+    assert (error.get_status_code(), error.get_error_code()) == (403, "InvalidAccessKeyId")
+    assert error.get_error_msg() == "The Access Key Id you provided does not exist in our records"
 
 
 def test_temporary_key_needs_its_own_session_token(emulator: Emulator) -> None:
