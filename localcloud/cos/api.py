@@ -2,6 +2,7 @@
 
 Thin on purpose: the rules live in signing, store, cors and notifications; this wires them."""
 
+import hashlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -18,11 +19,13 @@ from localcloud.clock import Clock
 from . import cors, lifecycle, xmlio
 from .config import BucketConfig, CosEmulatorConfig
 from .errors import (
+    BadDigestError,
     CosError,
     EntityTooLargeError,
     InjectedFaultError,
     InvalidArgumentError,
     InvalidRangeError,
+    MalformedXMLError,
     MethodNotAllowedError,
     NoSuchCORSConfigurationError,
     NoSuchLifecycleConfigurationError,
@@ -135,8 +138,10 @@ COS_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 # SSE-C uses its own x-cos-server-side-encryption-customer-* headers, not emulated.
 SSE_HEADER = "x-cos-server-side-encryption"
 SSE_ALGORITHMS = ("AES256", "cos/kms")
-# GET Bucket returns at most 1000 keys per page (COS GET Bucket, max-keys).
+# GET Bucket returns at most 1000 keys per page (COS GET Bucket, max-keys); one DELETE Multiple Objects
+# request names at most 1000 keys (436/8289).
 MAX_KEYS = 1000
+MAX_DELETE_KEYS = 1000
 BYTE_RANGE = re.compile(r"^bytes=(?P<start>\d*)-(?P<end>\d*)$")
 
 
@@ -459,8 +464,17 @@ async def copy_object(call: ObjectCall) -> Response:
 # ---- tagging ---------------------------------------------------------------------------------------
 
 
+async def xml_body(call: ObjectCall) -> bytes:
+    """A small XML request body, checked against its Content-MD5 when one is sent (BadDigest otherwise)."""
+    expected = parse_content_md5(call.request.headers.get("content-md5"))
+    body = await call.request.body()
+    if expected is not None and hashlib.md5(body, usedforsecurity=False).digest() != expected:
+        raise BadDigestError()
+    return body
+
+
 async def put_tagging(call: ObjectCall) -> Response:
-    call.store.set_tags(call.bucket.name, call.key, xmlio.parse_tagging(await call.request.body()))
+    call.store.set_tags(call.bucket.name, call.key, xmlio.parse_tagging(await xml_body(call)))
     return cos_response(200, call.base_headers())
 
 
@@ -556,8 +570,7 @@ async def list_objects(call: ObjectCall) -> Response:
 
 
 async def put_lifecycle(call: ObjectCall) -> Response:
-    body = await call.request.body()
-    parse_content_md5(call.request.headers.get("content-md5"))
+    body = await xml_body(call)
     lifecycle.parse_lifecycle(body)
     call.store.put_lifecycle(call.bucket.name, body)
     return cos_response(200, call.base_headers())
@@ -573,6 +586,25 @@ async def get_lifecycle(call: ObjectCall) -> Response:
 async def delete_lifecycle(call: ObjectCall) -> Response:
     call.store.put_lifecycle(call.bucket.name, None)
     return cos_response(204, call.base_headers())
+
+
+async def delete_objects(call: ObjectCall) -> Response:
+    """DELETE Multiple Objects (POST /?delete, 436/8289): each key is authorized and deleted on its own;
+    refusals are listed as <Error>, and Quiet leaves the <Deleted> entries out."""
+    quiet, keys = xmlio.parse_delete(await xml_body(call))
+    if len(keys) > MAX_DELETE_KEYS:
+        raise MalformedXMLError(f"At most {MAX_DELETE_KEYS} objects can be deleted in one request.")
+    deleted: list[str] = []
+    refused: list[tuple[str, str, str]] = []
+    for key in keys:
+        try:
+            call.authorize("DeleteObject", key=key)
+            call.store.delete(call.bucket.name, key)
+        except CosError as error:
+            refused.append((key, error.wire_code(), error.detail))
+        else:
+            deleted.append(key)
+    return xml_response(call, xmlio.delete_result([] if quiet else deleted, refused))
 
 
 async def get_bucket_cors(call: ObjectCall) -> Response:
@@ -629,6 +661,7 @@ BUCKET_OPERATIONS: dict[tuple[str, frozenset[str]], Operation] = {
     _on("GET", "cors"): get_bucket_cors,
     _on("GET", "location"): get_bucket_location,
     _on("GET", "versioning"): get_bucket_versioning,
+    _on("POST", "delete"): delete_objects,
 }
 OBJECT_OPERATIONS: dict[tuple[str, frozenset[str]], Operation] = {
     _on("PUT"): put_object,

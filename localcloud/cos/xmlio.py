@@ -52,6 +52,23 @@ def parse_tagging(body: bytes) -> list[tuple[str, str]]:
     return [(text_of(tag, "Key"), text_of(tag, "Value")) for tag in children(tag_sets[0], "Tag")]
 
 
+def parse_delete(body: bytes) -> tuple[bool, list[str]]:
+    """`<Delete><Quiet>true</Quiet><Object><Key/></Object>...</Delete>` → (quiet, keys)."""
+    root = parse(body, "Delete")
+    quiet = [child.text or "" for child in children(root, "Quiet")]
+    return (quiet[:1] == ["true"], [text_of(item, "Key") for item in children(root, "Object")])
+
+
+def delete_result(deleted: Iterable[str], refused: Iterable[tuple[str, str, str]]) -> bytes:
+    return render(
+        "DeleteResult",
+        {
+            "Deleted": [{"Key": key} for key in deleted],
+            "Error": [{"Key": key, "Code": code, "Message": message} for key, code, message in refused],
+        },
+    )
+
+
 def parse_completion(body: bytes) -> list[tuple[int, str]]:
     """`<CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>...` → [(number, etag)]."""
     parts = []

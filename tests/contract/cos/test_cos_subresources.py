@@ -6,7 +6,15 @@ import pytest
 import requests
 from qcloud_cos import CosS3Client, CosServiceError
 
-from tests.contract.cos.harness import APP_ORIGIN, BUCKET, OTHER_BUCKET, OTHER_REGION, REGION, Emulator
+from tests.contract.cos.harness import (
+    APP_ORIGIN,
+    BUCKET,
+    OTHER_BUCKET,
+    OTHER_REGION,
+    REGION,
+    Emulator,
+    md5_b64,
+)
 
 KEY = "results/best-frame.jpg"
 BODY = b"\xff\xd8 best frame"
@@ -108,3 +116,43 @@ def test_unknown_object_acl_is_invalid_argument(cos: CosS3Client) -> None:
     error = service_error(lambda: cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY, ACL="public-read-write!"))
 
     assert (error.get_status_code(), error.get_error_code()) == (400, "InvalidArgument")
+
+
+# DELETE Multiple Objects (POST /?delete, 436/8289).
+
+
+def test_batch_delete_removes_present_and_absent_keys_alike(cos: CosS3Client) -> None:
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY)
+    objects = [{"Key": KEY}, {"Key": "results/never-written.jpg"}]
+
+    answer = cos.delete_objects(Bucket=BUCKET, Delete={"Object": objects, "Quiet": "false"})
+
+    assert sorted(item["Key"] for item in answer["Deleted"]) == sorted([KEY, "results/never-written.jpg"])
+    assert not answer.get("Error")
+    assert not cos.object_exists(Bucket=BUCKET, Key=KEY)
+
+
+def test_quiet_batch_delete_lists_only_failures(cos: CosS3Client) -> None:
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY)
+
+    answer = cos.delete_objects(Bucket=BUCKET, Delete={"Object": [{"Key": KEY}], "Quiet": "true"})
+
+    assert not answer.get("Deleted")
+    assert not cos.object_exists(Bucket=BUCKET, Key=KEY)
+
+
+def test_xml_body_that_does_not_match_its_content_md5_is_bad_digest(emulator: Emulator) -> None:
+    # The SDK always sends the right Content-MD5 for the XML it builds; a raw client may not.
+    client = emulator.path_style_client()
+    client.put_object(Bucket=BUCKET, Key=KEY, Body=BODY)
+    body = b"<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"
+    headers = {"Content-MD5": md5_b64(b"something else"), "Content-Type": "application/xml"}
+    url = client.get_presigned_url(
+        Bucket=BUCKET, Key=KEY, Method="PUT", Params={"tagging": ""}, Headers=headers
+    )
+
+    answer = requests.put(url, data=body, headers=headers, timeout=10)
+
+    assert answer.status_code == 400
+    assert "<Code>BadDigest</Code>" in answer.text
+    assert not client.get_object_tagging(Bucket=BUCKET, Key=KEY).get("TagSet")
