@@ -132,6 +132,8 @@ COPY_SOURCE = re.compile(
 # Object ACLs a writer may set with x-cos-acl (PUT Object 436/7749; "Object preset ACLs" in the ACL overview):
 # `default` inherits the bucket's (private here), `public-read` lets anyone GET and HEAD the object.
 OBJECT_ACLS = ("default", "private", "public-read")
+# "Server ... Default value: tencent-cos" (COS Common Response Headers, 436/7729).
+SERVER_NAME = "tencent-cos"
 # The methods the COS XML API has (every other one is 405 MethodNotAllowed, 436/7730).
 COS_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 # Server-side encryption a writer may ask for: SSE-COS and SSE-KMS (COS "Server-Side Encryption Overview");
@@ -786,4 +788,5 @@ async def cos_endpoint(request: Request) -> Response:
     if bucket is not None and request.method != "OPTIONS":
         extra = cors.response_headers(bucket.cors, request.headers.get("origin"), request.method)
         response.raw_headers += encode_headers(extra)
+    response.raw_headers += encode_headers([("Server", SERVER_NAME)])
     return response

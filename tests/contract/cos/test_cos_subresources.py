@@ -156,3 +156,12 @@ def test_xml_body_that_does_not_match_its_content_md5_is_bad_digest(emulator: Em
     assert answer.status_code == 400
     assert "<Code>BadDigest</Code>" in answer.text
     assert not client.get_object_tagging(Bucket=BUCKET, Key=KEY).get("TagSet")
+
+
+def test_every_answer_names_the_server_tencent_cos(emulator: Emulator, cos: CosS3Client) -> None:
+    # "Server ... Default value: tencent-cos" (COS Common Response Headers, 436/7729).
+    head = cos.head_bucket(Bucket=BUCKET)
+    refused = requests.get(f"{emulator.url}/{BUCKET}/{KEY}", timeout=10)
+
+    assert head["Server"] == "tencent-cos"
+    assert refused.raw.headers.getlist("server") == ["tencent-cos"]
