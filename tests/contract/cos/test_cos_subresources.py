@@ -104,12 +104,14 @@ def test_public_read_object_answers_unsigned_get_and_head_only(emulator: Emulato
     got = requests.get(url, timeout=10)
     head = requests.head(url, timeout=10)
     tags = requests.get(f"{url}?tagging", timeout=10)
+    overridden = requests.get(f"{url}?response-content-type=text%2Fhtml", timeout=10)
     private = requests.get(f"{emulator.url}/{BUCKET}/results/private.jpg", timeout=10)
     overwrite = requests.put(url, data=b"defaced", timeout=10)
 
     assert (got.status_code, got.content) == (200, BODY)
     assert head.status_code == 200
-    assert [tags.status_code, private.status_code, overwrite.status_code] == [403, 403, 403]
+    statuses = [tags.status_code, overridden.status_code, private.status_code, overwrite.status_code]
+    assert statuses == [403, 403, 403, 403]
 
 
 def test_unknown_object_acl_is_invalid_argument(cos: CosS3Client) -> None:
