@@ -766,7 +766,7 @@ async def answer(emulator: CosEmulator, request: Request, bucket: BucketConfig, 
 def readable_by_anyone(call: ObjectCall) -> bool:
     """An object written with x-cos-acl: public-read ("For unsigned requests to a non-publicly readable
     object, COS will return Access Denied", 436/40105), read without response-* overrides: "如果请求中携带
-    response-* 请求参数，那么该请求操作不支持匿名请求，必须携带签名" (GET Object, 436/7753)."""
+    response-* 请求参数, 那么该请求操作不支持匿名请求, 必须携带签名" (GET Object, 436/7753)."""
     if any(name.startswith("response-") for name, _ in query_pairs(call.request)):
         return False
     try:
