@@ -77,13 +77,13 @@ WEB_CONFIG_RANGES = {
 # "GET 请求的请求包大小不得超过32KB。POST 请求使用签名方法 v1 时不得超过1MB。
 # POST 请求使用签名方法 v3 时最大支持10MB" (请求结构, https://cloud.tencent.com/document/product/1278/46710).
 MAX_GET_QUERY_BYTES = 32 * 1024
+MAX_V1_POST_BYTES = 1024 * 1024
+MAX_V3_POST_BYTES = 10 * 1024 * 1024
 # The shape of a Tencent Cloud region ID (ap-singapore, na-siliconvalley, ap-shanghai-fsi, ...). A value that
 # is no region at all answers InvalidParameterValue "A value specified in `X-TC-Region` is not valid, is
 # unsupported, or cannot be used." (TencentCloud/tencentcloud-sdk-nodejs#56, tencentcloud-sdk-python#21 for
 # v1's `Region`); a real region outside the action's set answers UnsupportedRegion.
 REGION_ID = re.compile(r"^(?:ap|na|sa|eu|me)-[a-z]+(?:-[a-z]+)*$")
-MAX_V1_POST_BYTES = 1024 * 1024
-MAX_V3_POST_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
