@@ -276,8 +276,8 @@ def object_headers(stored: StoredObject) -> Headers:
         ("Last-Modified", http_date(stored.last_modified)),
         ("Accept-Ranges", "bytes"),
         ("x-cos-hash-crc64ecma", str(stored.crc64)),
-        # No x-cos-storage-class: HEAD/GET Object return it "仅当对象不是标准存储(STANDARD)时" (436/7745),
-        # and every object here is STANDARD.
+        # x-cos-storage-class comes with the stored headers, kept only for a class other than STANDARD:
+        # HEAD/GET Object return it "仅当对象不是标准存储(STANDARD)时" (436/7745).
         *attributes.headers.items(),
         *attributes.meta.items(),
     ]
