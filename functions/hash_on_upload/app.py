@@ -23,6 +23,9 @@ def hash_uploads(event: Any, context: LambdaContext) -> dict[str, Any]:
     except MalformedCosEventError as error:
         logger.error("unreadable COS event", reason=str(error))
         metrics.add_metric(name="UnreadableCosEvents", unit=MetricUnit.Count, value=1)
+        # The readable records first; the failure then makes the platform retry (duplicates are harmless).
+        for item in error.readable:
+            record_upload(item, settings, storage)
         raise
     records = [record for item in objects if (record := record_upload(item, settings, storage))]
     recorded = [record.key for record in records if not record.refused]

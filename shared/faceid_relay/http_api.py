@@ -61,6 +61,8 @@ _VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
 # made json.loads raise RecursionError, a longer integer Python's int-string limit (4,300 digits): both 500s.
 MAX_JSON_DEPTH = 16
 MAX_JSON_INTEGER_DIGITS = 32
+# What a client-written name must look like to be echoed in an error's field (every field of ours does).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
@@ -161,8 +163,8 @@ PATH_ERRORS: tuple[type[RelayError], ...] = (RouteNotFound,)
 
 def parse_json_body(text: str) -> Any:
     """A request body as JSON, refusing (400, field body) nesting deeper than MAX_JSON_DEPTH before parsing
-    and integers longer than MAX_JSON_INTEGER_DIGITS while parsing; invalid JSON raises JSONDecodeError,
-    which the resolver answers as such."""
+    and integers longer than MAX_JSON_INTEGER_DIGITS while parsing, and (400, field the name) a member name
+    given twice in one object; invalid JSON raises JSONDecodeError, which the resolver answers as such."""
     depth = 0
     for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
         depth += 1 if bracket.group() in "[{" else -1
@@ -172,7 +174,20 @@ def parse_json_body(text: str) -> Any:
                 "send the flat object the route documents.",
                 field="body",
             )
-    return json.loads(text, parse_int=_bounded_int)
+    return json.loads(text, parse_int=_bounded_int, object_pairs_hook=_members_once)
+
+
+def _members_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose member names are unique. JSON parsers disagree on a repeated name (the first or the
+    last wins, or an error), so a proxy or the app could check one value while the relay used another."""
+    members: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in members:
+            # Named only when it can be a field of ours: an error never echoes arbitrary input.
+            field = name if _is_plain_name(name) else "body"
+            raise InvalidRequest(f"{field} is given more than once; send each field once.", field=field)
+        members[name] = value
+    return members
 
 
 def _bounded_int(digits: str) -> int:
@@ -302,9 +317,26 @@ def http_handler(
         if not body_is_text(event):
             invalid = InvalidRequest("The body is not valid JSON.", field="body")
             return json_response(invalid.status, invalid.body())
+        if event.get("body") and not _declares_json(event["headers"]):
+            unsupported = UnsupportedContentType("Send the request body as application/json.")
+            return json_response(unsupported.status, unsupported.body())
         return resolver.resolve(event, context)
 
     return event_function(handle, logger)
+
+
+def _declares_json(headers: dict[str, str]) -> bool:
+    """Whether a request body is declared JSON (or not declared at all). Media types are case-insensitive
+    (RFC 9110 §8.3.1), so the header is rewritten in lower case; Powertools compares it case-sensitively
+    by prefix, and would parse form and multipart bodies into the model: this API takes JSON only."""
+    declared = headers.get("content-type", "")
+    media_type, separator, parameters = declared.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type not in ("", "application/json"):
+        return False
+    if declared:
+        headers["content-type"] = f"{media_type}{separator}{parameters}"
+    return True
 
 
 def _not_stored(response: dict[str, Any]) -> dict[str, Any]:
@@ -341,7 +373,8 @@ def _invalid_request(errors: Sequence[Any]) -> InvalidRequest:
         reason = str(first.get("msg", "is invalid"))
         for prefix in _VALIDATOR_PREFIXES:
             reason = reason.removeprefix(prefix)
-        message = f"{field}: {reason.rstrip('.')}."
+        key = "a key: " if "[key]" in first.get("loc", ()) else ""
+        message = f"{field}: {key}{reason.rstrip('.')}."
     if len(errors) > 1:
         message += f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in this request.)"
     return InvalidRequest(message, field=field)
@@ -350,12 +383,25 @@ def _invalid_request(errors: Sequence[Any]) -> InvalidRequest:
 def _field_path(loc: Sequence[Any]) -> str:
     """("body", "returnUrl") → "returnUrl"; ("query", "token") → "query.token"; list items as "[0]".
 
-    Powertools reports fields by alias, i.e. the way the client spelled them."""
+    Powertools reports fields by alias, i.e. the way the client spelled them. A name the client made up (an
+    unknown field, a metadata key) is part of the input: the path stops before one that is not a plain short
+    name, and a refused mapping key is located at its mapping."""
     parts = list(loc[1:] if loc and loc[0] == "body" else loc)
+    if "[key]" in parts:
+        parts = parts[: parts.index("[key]") - 1]
     path = ""
     for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else f"{'.' if path else ''}{part}"
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _is_plain_name(str(part)):
+            path += f"{'.' if path else ''}{part}"
+        else:
+            break
     return path or "body"
+
+
+def _is_plain_name(name: str) -> bool:
+    return _PLAIN_NAME.fullmatch(name) is not None
 
 
 def _cors_config(origins: Sequence[str]) -> CORSConfig | None:

@@ -178,7 +178,11 @@ class Storage:
             target = f"{self._endpoint}{parts.path}" + (f"?{parts.query}" if parts.query else "")
             headers["Host"] = parts.netloc
         try:
-            with requests.get(target, headers=headers, stream=True, timeout=FETCH_TIMEOUT_SECONDS) as answer:
+            # Never follow a redirect: the URL was checked to be a COS object in our region, the place it
+            # sends us to was not (a bucket or a hostile server could point at internal addresses).
+            with requests.get(
+                target, headers=headers, stream=True, timeout=FETCH_TIMEOUT_SECONDS, allow_redirects=False
+            ) as answer:
                 if answer.status_code != 200:
                     raise ProviderMediaUnavailable()
                 data = bytearray()

@@ -104,6 +104,9 @@ def test_a_malformed_record_is_reported_by_index_and_location_without_its_values
 
     assert raised.value.record == 1
     assert str(raised.value) == "Records[1]: cos.cosObject.key: Field required"
+    assert [record.key for record in raised.value.readable] == [
+        "uploads/compare-image/my photo \u7167\u7247.jpg"
+    ]
 
 
 @pytest.mark.parametrize(

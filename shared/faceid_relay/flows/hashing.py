@@ -24,12 +24,19 @@ CLIENT_UPLOAD_EVENTS = frozenset({"cos:ObjectCreated:Put", "cos:ObjectCreated:Po
 # Tencent's published events (SCF doc 583/31439, tencentyun/scf-go-lib events/cos_test.go) carry the rule's
 # pattern instead of the event that happened; such an object is judged by its expectation alone.
 UNSPECIFIED_EVENTS = frozenset({"cos:ObjectCreated:*"})
+# Only a created object has bytes to record. A removal or restore event (cos:ObjectRemove:*,
+# cos:ObjectRestore:*, from a rule that subscribes to more than creations) says nothing about the bytes now
+# under the key: hashing then would record a client's later upload to that key as refused.
+CREATED_EVENT_PREFIX = "cos:ObjectCreated:"
 NOT_ISSUED = "No upload URL was issued for this key."
 
 
 def record_upload(event: CosObjectEvent, settings: Settings, storage: Bucket) -> UploadRecord | None:
-    """None when there is nothing to record: another bucket, a key we did not hand out (outside uploads/ or
-    not of our grammar: retrying would not help), or an object deleted before we ran."""
+    """None when there is nothing to record: no object was created, another bucket, a key we did not hand out
+    (outside uploads/ or not of our grammar: retrying would not help), or an object deleted before we ran."""
+    if not event.event_name.startswith(CREATED_EVENT_PREFIX):
+        logger.info("skipped an event that creates no object", extra={"event_name": event.event_name})
+        return None
     if event.bucket != settings.bucket or not _is_upload_key(event.key):
         logger.info(
             "skipped object outside the trigger's scope", extra={"bucket": event.bucket, "key": event.key}

@@ -21,11 +21,13 @@ class CosObjectEvent(BaseModel):
 
 
 class MalformedCosEventError(ValueError):
-    """The event is not a COS trigger event we understand; `record` is the index of the bad record, if any."""
+    """The event is not a COS trigger event we understand; `record` is the index of the first bad record, if
+    any, and `readable` the records that could be read (a bad record must not cost the others their hash)."""
 
     def __init__(self, message: str, *, record: int | None = None) -> None:
         super().__init__(message if record is None else f"Records[{record}]: {message}")
         self.record = record
+        self.readable: list[CosObjectEvent] = []
 
 
 class _RawObject(BaseModel):
@@ -57,11 +59,22 @@ class _RawRecord(BaseModel):
 
 
 def parse_cos_event(event: object) -> list[CosObjectEvent]:
-    """Every record of a COS trigger event, in order; MalformedCosEventError on the first bad one."""
+    """Every record of a COS trigger event, in order; MalformedCosEventError for the first bad one, holding
+    the records that were readable."""
     records = event.get("Records") if isinstance(event, Mapping) else None
     if not isinstance(records, list) or not records:
         raise MalformedCosEventError("The event is not a COS trigger event (no Records list).")
-    return [_parse_record(raw, index) for index, raw in enumerate(records)]
+    readable: list[CosObjectEvent] = []
+    first_error: MalformedCosEventError | None = None
+    for index, raw in enumerate(records):
+        try:
+            readable.append(_parse_record(raw, index))
+        except MalformedCosEventError as error:
+            first_error = first_error or error
+    if first_error is not None:
+        first_error.readable = readable
+        raise first_error
+    return readable
 
 
 def _parse_record(raw: Any, index: int) -> CosObjectEvent:
@@ -78,11 +91,21 @@ def _parse_record(raw: Any, index: int) -> CosObjectEvent:
     # then the rest is percent-decoded with RFC 3986 rules (%20 → space, '+' stays '+'). Whether COS encodes
     # the key is UNCONFIRMED: decoding is right if it does and changes nothing for the keys this service
     # creates (uuid hex under uploads/); only a foreign key that literally contains %xx would be misread.
-    prefix = f"/{bucket.appid}/{bucket.name}/"
-    if not key.startswith(prefix) or len(key) == len(prefix):
+    # The name comes without the APPID (reference §4.5); should an event carry the full name instead, the
+    # bucket is still ours rather than "<name>-<appid>-<appid>", which would skip the upload silently.
+    name = bucket.name.removesuffix(f"-{bucket.appid}")
+    prefix = next(
+        (
+            written
+            for written in (f"/{bucket.appid}/{name}/", f"/{bucket.appid}/{name}-{bucket.appid}/")
+            if key.startswith(written)
+        ),
+        None,
+    )
+    if prefix is None or len(key) == len(prefix):
         raise MalformedCosEventError("cos.cosObject.key is not /<appid>/<bucket name>/<key>.", record=index)
     return CosObjectEvent(
-        bucket=f"{bucket.name}-{bucket.appid}",
+        bucket=f"{name}-{bucket.appid}",
         key=unquote(key[len(prefix) :]),
         event_name=record.event.event_name,
     )

@@ -123,7 +123,7 @@ def _from_v2(event: Mapping[str, Any], request_id: str) -> dict[str, Any]:
     normalised = {
         **event,
         "headers": _lower_case_headers(event.get("headers")),
-        "isBase64Encoded": event.get("isBase64Encoded") is True,
+        "isBase64Encoded": _is_base64_encoded(event),
     }
     # AWS always sends both; hand-written test events may not, and Powertools and the logger read them.
     missing = {
@@ -176,7 +176,7 @@ def _from_proxy(
         headers=headers,
         query=query,
         body=_require_text_body(event),
-        is_base64=event.get("isBase64Encoded") is True,
+        is_base64=_is_base64_encoded(event),
         request_id=context.get("requestId") or request_id,
         source_ip=source_ip,
     )
@@ -280,6 +280,13 @@ def body_is_text(event: Mapping[str, Any]) -> bool:
     except (binascii.Error, UnicodeDecodeError):
         return False
     return True
+
+
+def _is_base64_encoded(event: Mapping[str, Any]) -> bool:
+    """The platform's isBase64Encoded flag. A JSON boolean from AWS; hand-written SCF events and test tools
+    also send the string "true"/"True", and reading it as false would parse base64 text as the JSON body."""
+    flag = event.get("isBase64Encoded")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
 
 
 def _require_text_body(event: Mapping[str, Any]) -> str | None:
