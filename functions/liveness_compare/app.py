@@ -13,7 +13,7 @@ from faceid_relay.flows.comparisons import (
     read_liveness_comparison,
 )
 from faceid_relay.flows.ports import Bucket, FaceIdApi
-from faceid_relay.http_api import BODY_ERRORS, PATH_ERRORS, IdempotencyKey
+from faceid_relay.http_api import PATH_ERRORS, IdempotencyKey
 from faceid_relay.models.requests import LivenessComparisonRequest
 from faceid_relay.models.responses import LivenessComparison
 from faceid_relay.models.rules import Action
@@ -25,9 +25,7 @@ app = fn.app
 
 @app.post(
     "/liveness-comparisons",
-    responses=fn.responses(
-        LivenessComparison, "The comparison, stored.", errors=(*BODY_ERRORS, *COMPARE_ERRORS)
-    ),
+    responses=fn.responses(LivenessComparison, "The comparison, stored.", errors=COMPARE_ERRORS),
 )
 def create_liveness_comparison(
     request: LivenessComparisonRequest,

@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler import Depends
 
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.uploads import CREATE_UPLOAD_ERRORS, create_upload
-from faceid_relay.http_api import BODY_ERRORS
 from faceid_relay.models.requests import CreateUploadRequest
 from faceid_relay.models.responses import BucketUpload, FaceIdUpload
 from faceid_relay.runtime import http_function
@@ -18,7 +17,7 @@ app = fn.app
 @app.post(
     "/uploads",
     responses=fn.responses(
-        BucketUpload | FaceIdUpload, "Where and how to upload.", errors=(*BODY_ERRORS, *CREATE_UPLOAD_ERRORS)
+        BucketUpload | FaceIdUpload, "Where and how to upload.", errors=CREATE_UPLOAD_ERRORS
     ),
 )
 def presign_upload(

@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler import Depends
 
 from faceid_relay.flows.ports import Bucket, FaceIdApi
 from faceid_relay.flows.sequences import SEQUENCE_ERRORS, generate_sequence
-from faceid_relay.http_api import BODY_ERRORS
 from faceid_relay.models.requests import SequenceRequest
 from faceid_relay.models.responses import SequenceResponse
 from faceid_relay.models.rules import Action
@@ -18,7 +17,7 @@ app = fn.app
 
 @app.post(
     "/sequences",
-    responses=fn.responses(SequenceResponse, "The light sequence.", errors=(*BODY_ERRORS, *SEQUENCE_ERRORS)),
+    responses=fn.responses(SequenceResponse, "The light sequence.", errors=SEQUENCE_ERRORS),
 )
 def create_sequence(
     request: SequenceRequest,

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Depends
 
 from faceid_relay.flows.issuing import ISSUE_ERRORS, issue_verification_token
 from faceid_relay.flows.ports import Bucket, FaceIdApi
-from faceid_relay.http_api import BODY_ERRORS, IdempotencyKey
+from faceid_relay.http_api import IdempotencyKey
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
 from faceid_relay.runtime import http_function
@@ -18,7 +18,7 @@ app = fn.app
 
 @app.post(
     "/verifications",
-    responses=fn.responses(VerificationResponse, "The BizToken.", errors=(*BODY_ERRORS, *ISSUE_ERRORS)),
+    responses=fn.responses(VerificationResponse, "The BizToken.", errors=ISSUE_ERRORS),
 )
 def create_verification(
     request: VerificationRequest,

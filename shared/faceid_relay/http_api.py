@@ -154,10 +154,15 @@ IdempotencyKey = Annotated[
     ),
 ]
 
-# What the edge itself can answer on any route (validation, the unexpected), on a route with a body, and
-# on one with a path parameter (a value the router's pattern does not match).
-EDGE_ERRORS: tuple[type[RelayError], ...] = (InvalidRequest, InternalError)
-BODY_ERRORS: tuple[type[RelayError], ...] = (UnsupportedContentType, ContentTooLarge)
+# What the edge itself can answer on any route (validation, the unexpected, a body too large or not JSON:
+# checked before routing, so also on routes that take no body), and on one with a path parameter (a value
+# the router's pattern does not match).
+EDGE_ERRORS: tuple[type[RelayError], ...] = (
+    InvalidRequest,
+    InternalError,
+    UnsupportedContentType,
+    ContentTooLarge,
+)
 PATH_ERRORS: tuple[type[RelayError], ...] = (RouteNotFound,)
 
 
