@@ -151,7 +151,7 @@ def test_an_upload_url_cannot_copy_anything(relay: Relay, owner: CosS3Client) ->
 def test_an_upload_url_cannot_make_its_object_public(
     relay: Relay, owner: CosS3Client, acl: str | None
 ) -> None:
-    """The uploader swaps the signed x-cos-acl: private for public-read, or drops it (the bucket's default)."""
+    """The uploader swaps the signed x-cos-acl: private for public-read, or drops it (bucket default)."""
     data = b"0123456789"
     answer = relay.post(
         "/uploads",
