@@ -24,7 +24,10 @@ class BackgroundServer:
         self.port = port or free_port()
         self.host = host
         self.url = f"http://{host}:{self.port}"
-        config = uvicorn.Config(app, host=host, port=self.port, log_level="warning", lifespan="off")
+        # No "server: uvicorn": each emulator names itself as the service it stands for (COS: tencent-cos).
+        config = uvicorn.Config(
+            app, host=host, port=self.port, log_level="warning", lifespan="off", server_header=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

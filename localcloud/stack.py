@@ -127,6 +127,7 @@ class Stack:
                         "content-md5",
                         "x-cos-forbid-overwrite",
                         "x-cos-server-side-encryption",
+                        "x-cos-acl",
                     ],
                 )
             ],

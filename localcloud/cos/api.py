@@ -2,9 +2,11 @@
 
 Thin on purpose: the rules live in signing, store, cors and notifications; this wires them."""
 
+import hashlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, quote, unquote
 
 import anyio
@@ -17,18 +19,23 @@ from localcloud.clock import Clock
 from . import cors, lifecycle, xmlio
 from .config import BucketConfig, CosEmulatorConfig
 from .errors import (
+    BadDigestError,
     CosError,
     EntityTooLargeError,
     InjectedFaultError,
     InvalidArgumentError,
     InvalidRangeError,
+    MalformedXMLError,
+    MethodNotAllowedError,
+    NoSuchCORSConfigurationError,
     NoSuchLifecycleConfigurationError,
     NotImplementedByEmulatorError,
+    PreconditionFailedError,
 )
 from .faults import FaultInjector
 from .notifications import NotificationDispatcher, ObjectCreated
 from .policy import authorize, cos_resource
-from .signing import authenticate
+from .signing import authenticate, is_anonymous
 from .store import (
     ObjectAttributes,
     ObjectStore,
@@ -57,6 +64,59 @@ from .wire import (
 
 # Headers a writer may set that COS stores and returns on GET/HEAD (COS PUT Object request headers).
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
+# x-cos-storage-class values an object can be read back in at once (PUT Object 436/7749 lists these and
+# ARCHIVE / DEEP_ARCHIVE, which need a restore before GET and are not emulated). HEAD/GET return the header
+# only for a class other than STANDARD (436/7745).
+STORAGE_CLASS = "x-cos-storage-class"
+READABLE_STORAGE_CLASSES = frozenset(
+    {
+        "STANDARD",
+        "STANDARD_IA",
+        "INTELLIGENT_TIERING",
+        "MAZ_STANDARD",
+        "MAZ_STANDARD_IA",
+        "MAZ_INTELLIGENT_TIERING",
+    }
+)
+# COS sub-resources: a query parameter naming one makes the request that API, not a plain object or bucket
+# request. Those the emulator does not serve must answer NotImplemented, never a plain GET/PUT (a PUT ?acl
+# taken for PUT Object would empty the object).
+SUB_RESOURCES = frozenset(
+    {
+        "accelerate",
+        "acl",
+        "append",
+        "cors",
+        "delete",
+        "domain",
+        "encryption",
+        "intelligenttiering",
+        "inventory",
+        "legal-hold",
+        "lifecycle",
+        "location",
+        "logging",
+        "notification",
+        "object-lock",
+        "origin",
+        "partNumber",
+        "policy",
+        "position",
+        "referer",
+        "rename",
+        "replication",
+        "restore",
+        "retention",
+        "select",
+        "symlink",
+        "tagging",
+        "uploadId",
+        "uploads",
+        "versioning",
+        "versions",
+        "website",
+    }
+)
 # GET Object query parameters that override response headers (COS GET Object).
 RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
@@ -69,12 +129,21 @@ RESPONSE_OVERRIDES = {
 COPY_SOURCE = re.compile(
     r"^(?:https?://)?(?P<bucket>[^./]+)\.cos\.(?P<region>[^./]+)\.(?:myqcloud\.com|tencentcos\.cn)/(?P<key>[^?]+)"
 )
+# Object ACLs a writer may set with x-cos-acl (PUT Object 436/7749; "Object preset ACLs" in the ACL overview):
+# `default` inherits the bucket's (private here), `public-read` lets anyone GET and HEAD the object.
+OBJECT_ACLS = ("default", "private", "public-read")
+# "Server ... Default value: tencent-cos" (COS Common Response Headers, 436/7729).
+SERVER_NAME = "tencent-cos"
+# The methods the COS XML API has (every other one is 405 MethodNotAllowed, 436/7730).
+COS_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"})
 # Server-side encryption a writer may ask for: SSE-COS and SSE-KMS (COS "Server-Side Encryption Overview");
 # SSE-C uses its own x-cos-server-side-encryption-customer-* headers, not emulated.
 SSE_HEADER = "x-cos-server-side-encryption"
 SSE_ALGORITHMS = ("AES256", "cos/kms")
-# GET Bucket returns at most 1000 keys per page (COS GET Bucket, max-keys).
+# GET Bucket returns at most 1000 keys per page (COS GET Bucket, max-keys); one DELETE Multiple Objects
+# request names at most 1000 keys (436/8289).
 MAX_KEYS = 1000
+MAX_DELETE_KEYS = 1000
 BYTE_RANGE = re.compile(r"^bytes=(?P<start>\d*)-(?P<end>\d*)$")
 
 
@@ -162,20 +231,41 @@ def encryption(value: str | None) -> str | None:
     return value
 
 
+def public_read(value: str | None) -> bool:
+    if value is not None and value not in OBJECT_ACLS:
+        raise InvalidArgumentError(f"x-cos-acl must be one of {', '.join(OBJECT_ACLS)}.")
+    return value == "public-read"
+
+
 def attributes_from_request(request: Request) -> ObjectAttributes:
     """Content-Type, the stored standard headers, x-cos-meta-*, x-cos-tagging ("k=v&k2=v2") and SSE."""
     tagging = request.headers.get("x-cos-tagging")
     return ObjectAttributes(
         encryption=encryption(request.headers.get(SSE_HEADER)),
         content_type=request.headers.get("content-type"),
-        headers={name: value for name in STORED_HEADERS if (value := header_text(request, name)) is not None},
+        headers={
+            **{name: value for name in STORED_HEADERS if (value := header_text(request, name)) is not None},
+            **storage_class(request.headers.get(STORAGE_CLASS)),
+        },
         meta={
             name: header_text(request, name) or ""
             for name in request.headers
             if name.startswith("x-cos-meta-")
         },
         tags=check_tags(parse_qsl(tagging, keep_blank_values=True)) if tagging else [],
+        public_read=public_read(request.headers.get("x-cos-acl")),
     )
+
+
+def storage_class(value: str | None) -> dict[str, str]:
+    """The x-cos-storage-class header to keep for an object: none for STANDARD (the default)."""
+    if value is None or value.upper() == "STANDARD":
+        return {}
+    if value.upper() not in READABLE_STORAGE_CLASSES:
+        if value.upper() in ("ARCHIVE", "DEEP_ARCHIVE"):
+            raise NotImplementedByEmulatorError(f"{STORAGE_CLASS}: {value} (objects that need a restore)")
+        raise InvalidArgumentError(f"{STORAGE_CLASS} {value!r} is not a COS storage class.")
+    return {STORAGE_CLASS: value.upper()}
 
 
 def object_headers(stored: StoredObject) -> Headers:
@@ -186,7 +276,8 @@ def object_headers(stored: StoredObject) -> Headers:
         ("Last-Modified", http_date(stored.last_modified)),
         ("Accept-Ranges", "bytes"),
         ("x-cos-hash-crc64ecma", str(stored.crc64)),
-        ("x-cos-storage-class", "STANDARD"),
+        # x-cos-storage-class comes with the stored headers, kept only for a class other than STANDARD:
+        # HEAD/GET Object return it "仅当对象不是标准存储(STANDARD)时" (436/7745).
         *attributes.headers.items(),
         *attributes.meta.items(),
     ]
@@ -233,6 +324,46 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, min(end, size - 1) - start + 1
 
 
+def etag_listed(header: str, etag: str) -> bool:
+    """Whether an If-Match / If-None-Match list names this ETag ("*" names any), quotes and W/ aside."""
+    listed = {value.strip().removeprefix("W/").strip('"') for value in header.split(",")}
+    return "*" in listed or etag.strip('"') in listed
+
+
+def modified_since(header: str | None, last_modified: float) -> bool | None:
+    """Whether the object changed after the header's HTTP date; None when there is no header or the date
+    is unreadable, which RFC 9110 §13.1.3 says to ignore."""
+    if header is None:
+        return None
+    try:
+        since = parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return int(last_modified) > since
+
+
+def not_modified(request: Request, stored: StoredObject) -> bool:
+    """GET/HEAD Object preconditions (436/7753, 436/7745): If-Match / If-Unmodified-Since unmet → 412
+    PreconditionFailed; If-None-Match / If-Modified-Since unmet → True (answer 304 Not Modified). RFC 9110
+    §13.2.2 order: an ETag condition present makes its date counterpart ignored."""
+    if_match, if_none_match = request.headers.get("if-match"), request.headers.get("if-none-match")
+    if if_match is not None:
+        if not etag_listed(if_match, stored.etag):
+            raise PreconditionFailedError()
+    elif modified_since(request.headers.get("if-unmodified-since"), stored.last_modified):
+        raise PreconditionFailedError()
+    if if_none_match is not None:
+        return etag_listed(if_none_match, stored.etag)
+    return modified_since(request.headers.get("if-modified-since"), stored.last_modified) is False
+
+
+def not_modified_response(call: ObjectCall, stored: StoredObject) -> Response:
+    headers = [("ETag", stored.etag), ("Last-Modified", http_date(stored.last_modified))]
+    response = Response(status_code=304)
+    response.raw_headers = encode_headers([*call.base_headers(), *headers])
+    return response
+
+
 def part_number(call: ObjectCall) -> int:
     value = call.param("partNumber") or ""
     if not value.isdigit():
@@ -271,8 +402,11 @@ async def put_object(call: ObjectCall) -> Response:
 async def get_object(call: ObjectCall) -> Response:
     stored, handle = call.store.open(call.bucket.name, call.key)
     try:
+        if not_modified(call.request, stored):
+            handle.close()
+            return not_modified_response(call, stored)
         selected = byte_range(call.request.headers.get("range"), stored.size)
-    except InvalidRangeError:
+    except (InvalidRangeError, PreconditionFailedError):
         handle.close()
         raise
     headers = with_overrides(call.base_headers() + object_headers(stored), call)
@@ -287,6 +421,8 @@ async def get_object(call: ObjectCall) -> Response:
 
 async def head_object(call: ObjectCall) -> Response:
     stored = call.store.head(call.bucket.name, call.key)
+    if not_modified(call.request, stored):
+        return not_modified_response(call, stored)
     return cos_response(200, call.base_headers() + object_headers(stored), content_length=stored.size)
 
 
@@ -313,7 +449,12 @@ async def copy_object(call: ObjectCall) -> Response:
     source, handle = call.store.open(source_bucket.name, source_key)
     attributes = source.attributes if new_attributes is None else new_attributes
     # The copy is encrypted as this request asks, whatever the source was (COS PUT Object - Copy).
-    attributes = replace(attributes, encryption=encryption(request.headers.get(SSE_HEADER)))
+    # So is its ACL: the request's x-cos-acl, private when absent.
+    attributes = replace(
+        attributes,
+        encryption=encryption(request.headers.get(SSE_HEADER)),
+        public_read=public_read(request.headers.get("x-cos-acl")),
+    )
     body = await anyio.to_thread.run_sync(call.store.copy_into, call.bucket.name, handle)
     stored = call.commit(body, attributes, etag=source.etag)
     call.published("Copy", stored)
@@ -325,8 +466,17 @@ async def copy_object(call: ObjectCall) -> Response:
 # ---- tagging ---------------------------------------------------------------------------------------
 
 
+async def xml_body(call: ObjectCall) -> bytes:
+    """A small XML request body, checked against its Content-MD5 when one is sent (BadDigest otherwise)."""
+    expected = parse_content_md5(call.request.headers.get("content-md5"))
+    body = await call.request.body()
+    if expected is not None and hashlib.md5(body, usedforsecurity=False).digest() != expected:
+        raise BadDigestError()
+    return body
+
+
 async def put_tagging(call: ObjectCall) -> Response:
-    call.store.set_tags(call.bucket.name, call.key, xmlio.parse_tagging(await call.request.body()))
+    call.store.set_tags(call.bucket.name, call.key, xmlio.parse_tagging(await xml_body(call)))
     return cos_response(200, call.base_headers())
 
 
@@ -422,8 +572,7 @@ async def list_objects(call: ObjectCall) -> Response:
 
 
 async def put_lifecycle(call: ObjectCall) -> Response:
-    body = await call.request.body()
-    parse_content_md5(call.request.headers.get("content-md5"))
+    body = await xml_body(call)
     lifecycle.parse_lifecycle(body)
     call.store.put_lifecycle(call.bucket.name, body)
     return cos_response(200, call.base_headers())
@@ -441,6 +590,39 @@ async def delete_lifecycle(call: ObjectCall) -> Response:
     return cos_response(204, call.base_headers())
 
 
+async def delete_objects(call: ObjectCall) -> Response:
+    """DELETE Multiple Objects (POST /?delete, 436/8289): each key is authorized and deleted on its own;
+    refusals are listed as <Error>, and Quiet leaves the <Deleted> entries out."""
+    quiet, keys = xmlio.parse_delete(await xml_body(call))
+    if len(keys) > MAX_DELETE_KEYS:
+        raise MalformedXMLError(f"At most {MAX_DELETE_KEYS} objects can be deleted in one request.")
+    deleted: list[str] = []
+    refused: list[tuple[str, str, str]] = []
+    for key in keys:
+        try:
+            call.authorize("DeleteObject", key=key)
+            call.store.delete(call.bucket.name, key)
+        except CosError as error:
+            refused.append((key, error.wire_code(), error.detail))
+        else:
+            deleted.append(key)
+    return xml_response(call, xmlio.delete_result([] if quiet else deleted, refused))
+
+
+async def get_bucket_cors(call: ObjectCall) -> Response:
+    if not call.bucket.cors:
+        raise NoSuchCORSConfigurationError()
+    return xml_response(call, xmlio.cors_configuration(call.bucket.cors))
+
+
+async def get_bucket_location(call: ObjectCall) -> Response:
+    return xml_response(call, xmlio.location_constraint(call.bucket.region))
+
+
+async def get_bucket_versioning(call: ObjectCall) -> Response:
+    return xml_response(call, xmlio.versioning_never_enabled())
+
+
 async def list_uploads(call: ObjectCall) -> Response:
     prefix = call.param("prefix") or ""
     uploads = call.store.list_uploads(call.bucket.name, prefix)
@@ -456,39 +638,47 @@ async def not_implemented(call: ObjectCall) -> Response:
 
 
 def choose_operation(call: ObjectCall) -> Operation:
-    """Which COS API a request is: method, key or bucket, and the sub-resource in its query."""
-    method, has = call.request.method, call.has_param
-    if not call.key:
-        if has("lifecycle"):
-            lifecycle_operations = {"PUT": put_lifecycle, "GET": get_lifecycle, "DELETE": delete_lifecycle}
-            return lifecycle_operations.get(method, not_implemented)
-        bucket_operations: dict[tuple[str, bool], Operation] = {
-            ("HEAD", False): head_bucket,
-            ("GET", False): list_objects,
-            ("GET", True): list_uploads,
-        }
-        return bucket_operations.get((method, has("uploads")), not_implemented)
-    if method == "PUT":
-        if has("partNumber") and has("uploadId"):
-            return not_implemented if "x-cos-copy-source" in call.request.headers else upload_part
-        if has("tagging"):
-            return put_tagging
-        return copy_object if "x-cos-copy-source" in call.request.headers else put_object
-    if method == "POST":
-        if has("uploads"):
-            return initiate_multipart
-        return complete_multipart if has("uploadId") else not_implemented
-    operations: dict[tuple[str, str | None], Operation] = {
-        ("GET", "uploadId"): list_parts,
-        ("GET", "tagging"): get_tagging,
-        ("GET", None): get_object,
-        ("HEAD", None): head_object,
-        ("DELETE", "uploadId"): abort_multipart,
-        ("DELETE", "tagging"): delete_tagging,
-        ("DELETE", None): delete_object,
-    }
-    sub_resource = next((name for name in ("uploadId", "tagging") if has(name)), None)
-    return operations.get((method, sub_resource), not_implemented)
+    """Which COS API a request is: method, key or bucket, and the sub-resources in its query."""
+    method = call.request.method
+    sub_resources = frozenset(name for name, _ in query_pairs(call.request) if name in SUB_RESOURCES)
+    table = OBJECT_OPERATIONS if call.key else BUCKET_OPERATIONS
+    operation = table.get((method, sub_resources), not_implemented)
+    if "x-cos-copy-source" in call.request.headers:
+        # PUT Object - Copy; Upload Part - Copy is not emulated.
+        return copy_object if operation is put_object else not_implemented
+    return operation
+
+
+def _on(method: str, *sub_resources: str) -> tuple[str, frozenset[str]]:
+    return method, frozenset(sub_resources)
+
+
+BUCKET_OPERATIONS: dict[tuple[str, frozenset[str]], Operation] = {
+    _on("HEAD"): head_bucket,
+    _on("GET"): list_objects,
+    _on("GET", "uploads"): list_uploads,
+    _on("PUT", "lifecycle"): put_lifecycle,
+    _on("GET", "lifecycle"): get_lifecycle,
+    _on("DELETE", "lifecycle"): delete_lifecycle,
+    _on("GET", "cors"): get_bucket_cors,
+    _on("GET", "location"): get_bucket_location,
+    _on("GET", "versioning"): get_bucket_versioning,
+    _on("POST", "delete"): delete_objects,
+}
+OBJECT_OPERATIONS: dict[tuple[str, frozenset[str]], Operation] = {
+    _on("PUT"): put_object,
+    _on("GET"): get_object,
+    _on("HEAD"): head_object,
+    _on("DELETE"): delete_object,
+    _on("PUT", "tagging"): put_tagging,
+    _on("GET", "tagging"): get_tagging,
+    _on("DELETE", "tagging"): delete_tagging,
+    _on("POST", "uploads"): initiate_multipart,
+    _on("PUT", "partNumber", "uploadId"): upload_part,
+    _on("POST", "uploadId"): complete_multipart,
+    _on("GET", "uploadId"): list_parts,
+    _on("DELETE", "uploadId"): abort_multipart,
+}
 
 
 # CAM action each operation needs on its object (or on the bucket, for bucket operations); COS names them
@@ -510,6 +700,9 @@ OPERATION_ACTIONS: dict[Operation, str] = {
     head_bucket: "HeadBucket",
     list_objects: "GetBucket",
     list_uploads: "ListMultipartUploads",
+    get_bucket_cors: "GetBucketCORS",
+    get_bucket_location: "GetBucketLocation",
+    get_bucket_versioning: "GetBucketVersioning",
     put_lifecycle: "PutBucketLifecycle",
     get_lifecycle: "GetBucketLifecycle",
     delete_lifecycle: "DeleteBucketLifecycle",
@@ -554,15 +747,32 @@ async def answer(emulator: CosEmulator, request: Request, bucket: BucketConfig, 
             request.headers.get("access-control-request-headers"),
         )
         return cos_response(200, [("x-cos-request-id", request_id), *headers])
+    if request.method not in COS_METHODS:
+        raise MethodNotAllowedError()
     run_lifecycle(emulator, bucket)
     call = ObjectCall(emulator, request, bucket, key, request_id)
     await apply_fault(emulator, request.method, key)
-    principal = authenticate(signed_request(request, key), emulator.config.keys, emulator.clock.now())
-    call = replace(call, principal=principal)
     operation = choose_operation(call)
+    signed = signed_request(request, key)
+    if operation in (get_object, head_object) and is_anonymous(signed) and readable_by_anyone(call):
+        return await operation(call)
+    principal = authenticate(signed, emulator.config.keys, emulator.clock.now())
+    call = replace(call, principal=principal)
     if operation in OPERATION_ACTIONS:
         call.authorize(OPERATION_ACTIONS[operation])
     return await operation(call)
+
+
+def readable_by_anyone(call: ObjectCall) -> bool:
+    """An object written with x-cos-acl: public-read ("For unsigned requests to a non-publicly readable
+    object, COS will return Access Denied", 436/40105), read without response-* overrides: "如果请求中携带
+    response-* 请求参数, 那么该请求操作不支持匿名请求, 必须携带签名" (GET Object, 436/7753)."""
+    if any(name.startswith("response-") for name, _ in query_pairs(call.request)):
+        return False
+    try:
+        return call.store.head(call.bucket.name, call.key).attributes.public_read
+    except CosError:
+        return False
 
 
 async def cos_endpoint(request: Request) -> Response:
@@ -581,4 +791,5 @@ async def cos_endpoint(request: Request) -> Response:
     if bucket is not None and request.method != "OPTIONS":
         extra = cors.response_headers(bucket.cors, request.headers.get("origin"), request.method)
         response.raw_headers += encode_headers(extra)
+    response.raw_headers += encode_headers([("Server", SERVER_NAME)])
     return response

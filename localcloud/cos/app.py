@@ -14,10 +14,16 @@ from .faults import FaultInjector
 from .notifications import NotificationDispatcher
 from .store import ObjectStore
 
-# "<bucket>.cos.<region>.myqcloud.com" (SDK default) and the newer "tencentcos.cn" domain
-# (qcloud_cos.cos_comm.format_endpoint); Starlette matches hosts without their port.
-COS_DOMAINS = ("{bucket}.cos.{region}.myqcloud.com", "{bucket}.cos.{region}.tencentcos.cn")
-METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
+# "<bucket>.cos.<region>.myqcloud.com" (SDK default), the newer "tencentcos.cn" domain and its internal
+# form "cos-internal.<region>.tencentcos.cn", which the SDK uses with EnableOldDomain=False
+# (qcloud_cos.cos_comm.format_endpoint / format_region); Starlette matches hosts without their port.
+COS_DOMAINS = (
+    "{bucket}.cos.{region}.myqcloud.com",
+    "{bucket}.cos.{region}.tencentcos.cn",
+    "{bucket}.cos-internal.{region}.tencentcos.cn",
+)
+# PATCH too, so that it gets COS's own 405 answer (with x-cos-request-id) rather than Starlette's.
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH"]
 
 
 def create_app(config: CosEmulatorConfig, clock: Clock | None = None) -> Starlette:

@@ -63,9 +63,10 @@ class SignatureDoesNotMatchError(CosError):
 
 
 class InvalidAccessKeyIdError(CosError):
+    # COS's words for an unknown SecretId (tencentyun/cos-php-sdk-v5#57, a real COS answer).
     code = "InvalidAccessKeyId"
     status = 403
-    message = "The access key Id format you provided is invalid."
+    message = "The Access Key Id you provided does not exist in our records"
 
 
 class InvalidTokenError(CosError):
@@ -162,6 +163,25 @@ class NoSuchLifecycleConfigurationError(CosError):
     code = "NoSuchLifecycleConfiguration"
     status = 404
     message = "The lifecycle configuration does not exist."
+
+
+class PreconditionFailedError(CosError):
+    # "412 Precondition Failed" for an unmet If-Match / If-Unmodified-Since (GET Object 436/7753).
+    code = "PreconditionFailed"
+    status = 412
+    message = "The preconditions you specified did not hold."
+
+
+class MethodNotAllowedError(CosError):
+    code = "MethodNotAllowed"
+    status = 405
+    message = "The specified method is not allowed against this resource."
+
+
+class NoSuchCORSConfigurationError(CosError):
+    code = "NoSuchCORSConfiguration"
+    status = 404
+    message = "The CORS configuration does not exist."
 
 
 class InvalidRangeError(CosError):

@@ -81,6 +81,12 @@ def split_list(value: str) -> tuple[str, ...]:
     return tuple(item for item in value.split(";") if item)
 
 
+def is_anonymous(request: SignedRequest) -> bool:
+    """No signature at all: neither an Authorization header with content nor a q-signature parameter."""
+    authorization = (request.header("authorization") or b"").strip()
+    return not authorization and request.query_value("q-signature") is None
+
+
 def find_signature(request: SignedRequest) -> QSignature:
     """The request's q-sign fields; a request without any is anonymous, and COS buckets here are private."""
     authorization = (request.header("authorization") or b"").decode("latin-1").strip()

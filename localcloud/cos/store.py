@@ -141,6 +141,7 @@ class ObjectAttributes:
     meta: dict[str, str] = field(default_factory=dict)
     tags: list[tuple[str, str]] = field(default_factory=list)
     encryption: str | None = None  # x-cos-server-side-encryption the writer asked for
+    public_read: bool = False  # x-cos-acl: public-read, so anonymous GET/HEAD may read it
 
 
 def attributes_from_json(raw: dict[str, Any]) -> ObjectAttributes:

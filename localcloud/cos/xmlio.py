@@ -3,14 +3,15 @@
 Shapes follow what qcloud_cos sends (cos_comm.format_xml / dict_to_xml) and reads (cos_comm.xml_to_dict)."""
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from urllib.parse import quote
 
+from .config import CorsRule
 from .errors import MalformedXMLError
 from .store import ListingPage, MultipartUpload, Part
 
-XmlFields = Mapping[str, "str | int | XmlFields | list[XmlFields]"]
+XmlFields = Mapping[str, "str | int | XmlFields | Sequence[XmlFields | str]"]
 
 
 def iso_time(epoch: float) -> str:
@@ -51,6 +52,23 @@ def parse_tagging(body: bytes) -> list[tuple[str, str]]:
     return [(text_of(tag, "Key"), text_of(tag, "Value")) for tag in children(tag_sets[0], "Tag")]
 
 
+def parse_delete(body: bytes) -> tuple[bool, list[str]]:
+    """`<Delete><Quiet>true</Quiet><Object><Key/></Object>...</Delete>` → (quiet, keys)."""
+    root = parse(body, "Delete")
+    quiet = [child.text or "" for child in children(root, "Quiet")]
+    return (quiet[:1] == ["true"], [text_of(item, "Key") for item in children(root, "Object")])
+
+
+def delete_result(deleted: Iterable[str], refused: Iterable[tuple[str, str, str]]) -> bytes:
+    return render(
+        "DeleteResult",
+        {
+            "Deleted": [{"Key": key} for key in deleted],
+            "Error": [{"Key": key, "Code": code, "Message": message} for key, code, message in refused],
+        },
+    )
+
+
 def parse_completion(body: bytes) -> list[tuple[int, str]]:
     """`<CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>...` → [(number, etag)]."""
     parts = []
@@ -77,6 +95,38 @@ def render(root: str, fields: XmlFields) -> bytes:
     build(element, fields)
     document: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
     return document
+
+
+def cors_configuration(rules: Iterable[CorsRule]) -> bytes:
+    """GET Bucket cors: one <CORSRule> per rule, repeated elements for each origin, method, header."""
+    return render(
+        "CORSConfiguration",
+        {
+            "CORSRule": [
+                {
+                    "AllowedOrigin": rule.allowed_origins,
+                    "AllowedMethod": [method.upper() for method in rule.allowed_methods],
+                    "AllowedHeader": rule.allowed_headers,
+                    "ExposeHeader": rule.expose_headers,
+                    "MaxAgeSeconds": rule.max_age_seconds,
+                }
+                for rule in rules
+            ]
+        },
+    )
+
+
+def location_constraint(region: str) -> bytes:
+    """GET Bucket location: `<LocationConstraint>ap-singapore</LocationConstraint>`."""
+    element = ET.Element("LocationConstraint")
+    element.text = region
+    document: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def versioning_never_enabled() -> bytes:
+    """GET Bucket versioning of a bucket that never had versioning: an empty <VersioningConfiguration/>."""
+    return render("VersioningConfiguration", {})
 
 
 def tagging(tags: Iterable[tuple[str, str]]) -> bytes:

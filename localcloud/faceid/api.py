@@ -1,4 +1,4 @@
-"""The HTTP layer of the FaceID emulator: API 3.0 on `POST /` and the verification page on `/reflect/`.
+"""The HTTP layer of the FaceID emulator: API 3.0 on `/` and the verification page on `/reflect/`.
 Thin: parse, call the service, render (routes in app.py, the test control plane in control.py)."""
 
 import asyncio
@@ -70,8 +70,10 @@ async def call_api(request: Request) -> Response:
         headers={name.lower(): value for name, value in request.headers.items()},
         body=body,
     )
-    action = signed.headers.get("x-tc-action", "")
-    region = signed.headers.get("x-tc-region", "")
+    # For the call log only: v1 carries Action and Region among the parameters, not in headers.
+    common = signed.form() if signed.is_signature_v1 else {}
+    action = signed.headers.get("x-tc-action", common.get("Action", ""))
+    region = signed.headers.get("x-tc-region", common.get("Region", ""))
     request_id = str(uuid.uuid4())
     try:
         caller = service.authenticate(signed)

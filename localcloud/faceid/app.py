@@ -1,5 +1,6 @@
-"""Builds the FaceID emulator's Starlette app: API 3.0 on `POST /`, the verification page on /reflect/,
-and /_control/. One app per configuration, all state inside it (the service), as in the COS emulator."""
+"""Builds the FaceID emulator's Starlette app: API 3.0 on `/` (POST and GET), the verification page on
+/reflect/, and /_control/. One app per configuration, all state inside it (the service), as in the COS
+emulator."""
 
 from typing import Any
 
@@ -28,7 +29,8 @@ def create_app(config: FaceIdEmulatorConfig, clock: Clock | None = None) -> Star
     """A FaceID emulator for `config`; `clock` decides BizToken and resource URL lifetimes."""
     app = FaceIdApp(
         routes=[
-            Route("/", call_api, methods=["POST"]),
+            # API 3.0 takes GET and POST (请求结构, https://cloud.tencent.com/document/product/1278/46710).
+            Route("/", call_api, methods=["GET", "POST"]),
             Route("/reflect/", show_verification, methods=["GET"]),
             Route("/reflect/", submit_verification, methods=["POST"]),
             Mount("/_control", routes=control_routes),

@@ -106,12 +106,48 @@ ACTIONS: Mapping[str, ActionSpec] = {spec.name: spec for spec in _SPECS}
 DEFAULT_RATE_LIMITS: Mapping[str, int] = {spec.name: spec.rate_limit for spec in _SPECS}
 
 
+def form_params(spec: ActionSpec, form: Mapping[str, str]) -> dict[str, Any]:
+    """Form-encoded parameters (a GET query, a v1 form) as the JSON body they stand for: the SDK flattens
+    objects into "Config.AutoSkip=True" (abstract_client._format_params) and every value is text, so
+    each is read back by the type the action declares for it."""
+    params: dict[str, Any] = {}
+    for name, value in form.items():
+        top, _, member = name.partition(".")
+        param = spec.params.get(top)
+        if not member or param is None or param.kind is not dict:
+            params[name] = value
+            continue
+        config = params.setdefault(top, {})
+        if isinstance(config, dict):
+            config[member] = _from_text(f"{top}.{member}", value, WEB_CONFIG_FIELDS.get(member, str))
+    return params
+
+
+def _from_text(name: str, value: str, kind: JsonKind) -> Any:
+    if kind is bool and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if kind is int and value.lstrip("-").isdigit():
+        return int(value)
+    if kind is str:
+        return value
+    raise wrong_type(name, kind)
+
+
+def wrong_type(name: str, kind: JsonKind) -> InvalidParameterError:
+    # Tencent's wording, seen with zh-CN: "参数 `InstanceIds.0` 取值类型错误。参数类型应为 `string`"
+    # (ProbiusOfficial/TCL#2); the same sentence in English for the SDK's default en-US.
+    return InvalidParameterError(
+        f"The value type of parameter `{name}` is incorrect. The type should be `{_JSON_NAMES[kind]}`."
+    )
+
+
 def read_params(spec: ActionSpec, body: Mapping[str, Any]) -> dict[str, Any]:
     """The request's parameters checked against the action's shape, as API 3.0 checks them before the
     action runs: undefined names, missing required ones, and JSON types."""
     for name in body:
         if name not in spec.params:
-            raise UnknownParameterError(f"The parameter `{name}` is not defined for {spec.name}.")
+            # Tencent's wording: "The parameter `$schema` is not recognized." (NewFuture/DDNS#575).
+            raise UnknownParameterError(f"The parameter `{name}` is not recognized.")
     for name, param in spec.params.items():
         if name not in body or body[name] is None:
             if param.required:
@@ -127,7 +163,7 @@ def _check_web_config(config: Mapping[str, Any]) -> None:
     for name, value in config.items():
         kind = WEB_CONFIG_FIELDS.get(name)
         if kind is None:
-            raise UnknownParameterError(f"The parameter `Config.{name}` is not defined.")
+            raise UnknownParameterError(f"The parameter `Config.{name}` is not recognized.")
         if value is not None:
             _check_kind(f"Config.{name}", value, kind)
 
@@ -136,7 +172,7 @@ def _check_kind(name: str, value: Any, kind: JsonKind) -> None:
     # bool is an int in Python, not in JSON: `true` is no CheckMode and `1` is no AutoSkip.
     matches = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
     if not matches:
-        raise InvalidParameterError(f"The parameter `{name}` must be of type {_JSON_NAMES[kind]}.")
+        raise wrong_type(name, kind)
 
 
-_JSON_NAMES: Mapping[JsonKind, str] = {str: "String", int: "Integer", bool: "Boolean", dict: "Object"}
+_JSON_NAMES: Mapping[JsonKind, str] = {str: "string", int: "integer", bool: "boolean", dict: "object"}

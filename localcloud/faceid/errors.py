@@ -48,7 +48,7 @@ class SecretIdNotFoundError(FaceIdError):
 
 class TokenFailureError(FaceIdError):
     code = "AuthFailure.TokenFailure"
-    message = "The X-TC-Token is missing or does not belong to this temporary key."
+    message = "The token (X-TC-Token, or Token with signature v1) is missing or not this temporary key's."
 
 
 class InvalidActionError(FaceIdError):
@@ -84,6 +84,12 @@ class InvalidParameterError(FaceIdError):
 class InvalidParameterValueError(FaceIdError):
     code = "InvalidParameterValue"
     message = "Incorrect parameter value."
+
+
+class RequestSizeLimitExceededError(FaceIdError):
+    # "RequestSizeLimitExceeded 请求包超过限制大小" (API 3.0 common error codes); limits in service.py.
+    code = "RequestSizeLimitExceeded"
+    message = "The request size exceeds the limit."
 
 
 class RequestLimitExceededError(FaceIdError):

@@ -7,6 +7,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -17,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from localcloud.accounts import KeyPair
 from localcloud.clock import Clock
 from localcloud.faceid import media
-from localcloud.faceid.catalogue import ACTIONS, VERSION, ActionSpec, read_params
+from localcloud.faceid.catalogue import ACTIONS, VERSION, ActionSpec, form_params, read_params
 from localcloud.faceid.config import FaceIdEmulatorConfig
 from localcloud.faceid.errors import (
     ImageSizeTooLargeError,
@@ -26,6 +27,8 @@ from localcloud.faceid.errors import (
     InvalidParameterValueError,
     MissingParameterError,
     NoSuchVersionError,
+    RequestSizeLimitExceededError,
+    SignatureFailureError,
     UnsupportedRegionError,
 )
 from localcloud.faceid.faults import SUCCESS, FaultInjector
@@ -40,7 +43,7 @@ from localcloud.faceid.resources import (
     is_jpeg_or_png,
     parse_resource_url,
 )
-from localcloud.faceid.signing import SignedRequest, verify
+from localcloud.faceid.signing import SignedRequest, authenticate
 from localcloud.faceid.web import Choice, Flavor, PageState, WebVerifications, redirect_with_token
 
 # CreateUploadUrl: "The data will be stored ... for two hours" (faceid_client.py docstring); the doc
@@ -62,6 +65,25 @@ DEFAULT_SECURITY_LEVEL = "4"
 # ApplyWebVerificationBizTokenIntl: CompareImageBase64 "≤8 MB", Extra "≤1000 characters" (reference §1.2).
 MAX_COMPARE_IMAGE_BASE64 = 8 * 1024 * 1024
 MAX_EXTRA_CHARS = 1000
+# WebVerificationConfigIntl values the models document (reference §1.2): CheckMode 1-4, SecurityLevel 1-5,
+# AutoDowngrade 1-2, LivenessRetryLimit [1,99], LivenessTimeout (0,600].
+WEB_CONFIG_RANGES = {
+    "CheckMode": range(1, 5),
+    "SecurityLevel": range(1, 6),
+    "AutoDowngrade": range(1, 3),
+    "LivenessRetryLimit": range(1, 100),
+    "LivenessTimeout": range(1, 601),
+}
+# "GET 请求的请求包大小不得超过32KB。POST 请求使用签名方法 v1 时不得超过1MB。
+# POST 请求使用签名方法 v3 时最大支持10MB" (请求结构, https://cloud.tencent.com/document/product/1278/46710).
+MAX_GET_QUERY_BYTES = 32 * 1024
+MAX_V1_POST_BYTES = 1024 * 1024
+MAX_V3_POST_BYTES = 10 * 1024 * 1024
+# The shape of a Tencent Cloud region ID (ap-singapore, na-siliconvalley, ap-shanghai-fsi, ...). A value that
+# is no region at all answers InvalidParameterValue "A value specified in `X-TC-Region` is not valid, is
+# unsupported, or cannot be used." (TencentCloud/tencentcloud-sdk-nodejs#56, tencentcloud-sdk-python#21 for
+# v1's `Region`); a real region outside the action's set answers UnsupportedRegion.
+REGION_ID = re.compile(r"^(?:ap|na|sa|eu|me)-[a-z]+(?:-[a-z]+)*$")
 
 
 @dataclass(frozen=True)
@@ -71,6 +93,7 @@ class Caller:
     action: ActionSpec
     region: str
     key: KeyPair
+    form: Mapping[str, str] | None = None  # form-encoded parameters (GET, signature v1); None: JSON body
 
 
 @dataclass(frozen=True)
@@ -102,36 +125,42 @@ class FaceIdService:
     # --- API 3.0 envelope -------------------------------------------------------------------------
 
     def authenticate(self, request: SignedRequest) -> Caller:
-        """Common parameters, signature, then routing: version, action, region."""
-        if not request.headers.get("x-tc-action"):
-            raise MissingParameterError("The request is missing a required parameter `Action`.")
+        """Size, common parameters and signature, then routing: version, action, region."""
+        _check_request_size(request)
         # Skew is judged against real time: the SDK stamps X-TC-Timestamp with time.time(), and tests that
         # advance the emulated clock (to expire tokens and URLs) must not turn every later call into
         # AuthFailure.SignatureExpire.
-        key = verify(request, self._keys, time.time())
-        version = request.headers.get("x-tc-version")
+        signer = authenticate(request, self._keys, time.time())
+        version = signer.version
         if not version:
             raise MissingParameterError("The request is missing a required parameter `Version`.")
         if version != VERSION:
             raise NoSuchVersionError(f"The requested version `{version}` of service `faceid` does not exist.")
-        action = request.headers["x-tc-action"]
-        spec = ACTIONS.get(action)
+        spec = ACTIONS.get(signer.action)
         if spec is None:
-            raise InvalidActionError(f"The requested action `{action}` does not exist.")
-        region = request.headers.get("x-tc-region")
+            raise InvalidActionError(f"The requested action `{signer.action}` does not exist.")
+        region = signer.region
         if not region:
             raise MissingParameterError("The request is missing a required parameter `Region`.")
+        if not REGION_ID.match(region):
+            name = "Region" if request.is_signature_v1 else "X-TC-Region"
+            raise InvalidParameterValueError(
+                f"A value specified in `{name}` is not valid, is unsupported, or cannot be used."
+            )
         if region not in spec.regions:
             raise UnsupportedRegionError(f"The action `{spec.name}` does not support the region `{region}`.")
-        return Caller(spec, region, key)
+        return Caller(spec, region, signer.key, signer.form)
 
     def handle(self, caller: Caller, body: bytes) -> dict[str, Any]:
         """Rate limit, parameters, then the action. Returns the Response fields (no RequestId)."""
         self._limiter.admit(caller.action.name, caller.key.secret_id)
-        try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InvalidParameterError("The request body must be a JSON object.") from error
+        if caller.form is not None:
+            payload: Any = form_params(caller.action, caller.form)
+        else:
+            try:
+                payload = json.loads(body)
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise InvalidParameterError("The request body must be a JSON object.") from error
         if not isinstance(payload, dict):
             raise InvalidParameterError("The request body must be a JSON object.")
         params = read_params(caller.action, payload)
@@ -202,6 +231,7 @@ class FaceIdService:
 
     def apply_web_verification_biz_token_intl(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
         redirect_url = _check_redirect_url(params["RedirectURL"], "RedirectURL")
+        _check_web_config_values(params.get("Config") or {})
         image = _decode_compare_image(params.get("CompareImageBase64"))
         extra = params.get("Extra")
         if extra is not None and len(extra) > MAX_EXTRA_CHARS:
@@ -295,11 +325,40 @@ class FaceIdService:
         return data
 
 
+def _check_request_size(request: SignedRequest) -> None:
+    if request.method != "GET" and request.is_signature_v1:
+        if len(request.body) > MAX_V1_POST_BYTES:
+            # Tencent refuses an oversize v1 POST as a signature failure, in these words
+            # (TencentCloud/tencentcloud-sdk-python#42, tencentcloud-sdk-php#20).
+            raise SignatureFailureError(
+                "The provided credentials could not be validated because of exceeding request size limit, "
+                "please use new signature method `TC3-HMAC-SHA256`."
+            )
+        return
+    if request.method == "GET":
+        size, limit, kind = len(request.query.encode("latin-1")), MAX_GET_QUERY_BYTES, "a GET request"
+    else:
+        size, limit, kind = len(request.body), MAX_V3_POST_BYTES, "a TC3-HMAC-SHA256 POST request"
+    if size > limit:
+        raise RequestSizeLimitExceededError(
+            f"The request size {size} bytes exceeds the limit of {limit} bytes for {kind}."
+        )
+
+
 def _check_redirect_url(url: str, field: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidParameterValueError(f"{field} must be an absolute http(s) URL.")
     return url
+
+
+def _check_web_config_values(config: Mapping[str, Any]) -> None:
+    for name, allowed in WEB_CONFIG_RANGES.items():
+        value = config.get(name)
+        if value is not None and value not in allowed:
+            raise InvalidParameterValueError(
+                f"Config.{name} must be between {allowed.start} and {allowed.stop - 1}, not {value}."
+            )
 
 
 def _decode_compare_image(encoded: str | None) -> bytes | None:

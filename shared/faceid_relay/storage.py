@@ -34,6 +34,9 @@ FORBID_OVERWRITE = {"x-cos-forbid-overwrite": "true"}
 # Every object the relay writes, and every upload it presigns, asks COS to encrypt it at rest (SSE-COS).
 SERVER_SIDE_ENCRYPTION = "AES256"
 ENCRYPTION_HEADERS = {"x-cos-server-side-encryption": SERVER_SIDE_ENCRYPTION}
+# Signed into every upload URL: the uploader cannot make the object public-read (free public hosting from
+# our bucket's domain) by adding its own x-cos-acl; a changed or missing value breaks the signature.
+PRIVATE_ACL = {"x-cos-acl": "private"}
 
 
 class OutOfTimeError(Exception):

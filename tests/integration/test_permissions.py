@@ -147,6 +147,29 @@ def test_an_upload_url_cannot_copy_anything(relay: Relay, owner: CosS3Client) ->
     assert keys(owner, relay.stack.bucket, upload["key"]) == []
 
 
+@pytest.mark.parametrize("acl", ["public-read", None])
+def test_an_upload_url_cannot_make_its_object_public(
+    relay: Relay, owner: CosS3Client, acl: str | None
+) -> None:
+    """The uploader swaps the signed x-cos-acl: private for public-read, or drops it (bucket default)."""
+    data = b"0123456789"
+    answer = relay.post(
+        "/uploads",
+        {"purpose": "compare-image", "size": len(data), "contentType": "image/jpeg", "md5": md5_hex(data)},
+    )
+    upload = answer.json()
+    headers = {name: value for name, value in upload["headers"].items() if name != "x-cos-acl"}
+
+    put = requests.put(
+        upload["uploadUrl"], data=data, headers={**headers, **({"x-cos-acl": acl} if acl else {})}, timeout=30
+    )
+
+    assert upload["headers"]["x-cos-acl"] == "private"
+    assert put.status_code == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in put.text
+    assert keys(owner, relay.stack.bucket, upload["key"]) == []
+
+
 def test_a_copied_object_in_an_upload_slot_is_refused(relay: Relay, owner: CosS3Client) -> None:
     """Were COS to perform such a copy, the Copy event is not recorded as an upload and its use is refused."""
     source = relay.upload("compare-image", photo(), "image/jpeg")

@@ -36,7 +36,7 @@ from faceid_relay.models.rules import (
     validate_client_key,
 )
 from faceid_relay.settings import Settings
-from faceid_relay.storage import ENCRYPTION_HEADERS, ObjectHead, OutOfTimeError
+from faceid_relay.storage import ENCRYPTION_HEADERS, PRIVATE_ACL, ObjectHead, OutOfTimeError
 
 FACEID_UPLOAD_NEXT_STEP = (
     "PUT the bytes to uploadUrl within 2 hours, compute their MD5 (32 hex characters) yourself and keep it: "
@@ -60,7 +60,12 @@ def create_upload(
     if request.via == "faceid":
         return _faceid_upload(request, settings, faceid)
     key = new_upload_key(request.purpose)
-    headers = {"Content-Type": request.content_type, "x-cos-forbid-overwrite": "true", **ENCRYPTION_HEADERS}
+    headers = {
+        "Content-Type": request.content_type,
+        "x-cos-forbid-overwrite": "true",
+        **ENCRYPTION_HEADERS,
+        **PRIVATE_ACL,
+    }
     if request.md5:
         headers["Content-MD5"] = content_md5_header(request.md5)
     # Written before the URL exists, once: hashing refuses any object under `key` that is not this upload.

@@ -86,6 +86,8 @@ class BucketUpload(ApiResponse):
             "headers": {
                 "Content-Type": "image/jpeg",
                 "x-cos-forbid-overwrite": "true",
+                "x-cos-server-side-encryption": "AES256",
+                "x-cos-acl": "private",
                 "Content-MD5": "nhB9nTcrtoJr2B01NUGR1g==",
             },
             "expiresAt": _EXPIRES,
@@ -98,7 +100,8 @@ class BucketUpload(ApiResponse):
     headers: dict[str, str] = Field(
         description=(
             "Exactly the headers to send with the PUT (they are signed into the URL): Content-Type, "
-            "Content-MD5 when an md5 was given, and x-cos-forbid-overwrite."
+            "Content-MD5 when an md5 was given, x-cos-forbid-overwrite, x-cos-server-side-encryption and "
+            "x-cos-acl (private)."
         )
     )
     expires_at: datetime = Field(description="When uploadUrl stops working (UTC).")

@@ -77,3 +77,17 @@ def test_server_side_encryption_is_recorded_and_returned(cos: CosS3Client) -> No
     with pytest.raises(CosServiceError) as raised:
         cos.put_object(Bucket=BUCKET, Key="enc/b", Body=b"b", ServerSideEncryption="DES")
     assert raised.value.get_error_code() == "InvalidArgument"
+
+
+def test_batch_delete_checks_each_key_and_lists_the_refusals(writer: tuple[CosS3Client, CosS3Client]) -> None:
+    client, owner = writer
+    for key in ("shared/keep-me", "shared/other"):
+        owner.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+    objects = [{"Key": "shared/keep-me"}, {"Key": "shared/other"}]
+
+    answer = client.delete_objects(Bucket=BUCKET, Delete={"Object": objects, "Quiet": "false"})
+
+    assert [item["Key"] for item in answer["Deleted"]] == ["shared/other"]
+    assert [(item["Key"], item["Code"]) for item in answer["Error"]] == [("shared/keep-me", "AccessDenied")]
+    assert owner.object_exists(Bucket=BUCKET, Key="shared/keep-me")
+    assert not owner.object_exists(Bucket=BUCKET, Key="shared/other")

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -36,6 +37,23 @@ def test_correctly_signed_sdk_calls_succeed(emulator: Emulator, key: accounts.Ke
     assert cos.get_object(Bucket=BUCKET, Key=KEY)["Body"].get_raw_stream().read() == BODY
 
 
+@pytest.mark.parametrize(
+    "domain",
+    [
+        {"EnableOldDomain": True},
+        {"EnableOldDomain": False, "EnableInternalDomain": False},
+        {"EnableOldDomain": False},
+    ],
+    ids=["myqcloud.com", "tencentcos.cn", "cos-internal.tencentcos.cn"],
+)
+def test_every_sdk_domain_form_reaches_the_bucket(emulator: Emulator, domain: dict[str, Any]) -> None:
+    cos = emulator.client(**domain)
+
+    cos.put_object(Bucket=BUCKET, Key=KEY, Body=BODY)
+
+    assert cos.get_object(Bucket=BUCKET, Key=KEY)["Body"].get_raw_stream().read() == BODY
+
+
 def test_wrong_secret_key_is_signature_does_not_match(emulator: Emulator) -> None:
     forged = accounts.KeyPair(accounts.PERMANENT.secret_id, "not-the-secret-key")
 
@@ -50,10 +68,12 @@ def test_wrong_secret_key_is_signature_does_not_match(emulator: Emulator) -> Non
 def test_unknown_secret_id_is_invalid_access_key_id(emulator: Emulator) -> None:
     stranger = accounts.KeyPair("AKIDsomeoneelse", accounts.PERMANENT.secret_key)
 
-    assert sdk_error(lambda: emulator.client(stranger).get_object(Bucket=BUCKET, Key=KEY)) == (
-        403,
-        "InvalidAccessKeyId",
-    )
+    with pytest.raises(CosServiceError) as raised:
+        emulator.client(stranger).get_object(Bucket=BUCKET, Key=KEY)
+
+    error = raised.value
+    assert (error.get_status_code(), error.get_error_code()) == (403, "InvalidAccessKeyId")
+    assert error.get_error_msg() == "The Access Key Id you provided does not exist in our records"
 
 
 def test_temporary_key_needs_its_own_session_token(emulator: Emulator) -> None:

@@ -85,10 +85,15 @@ class LocalCloud:
         return urlsplit(self.faceid_url).netloc
 
     def client(
-        self, key: accounts.KeyPair = accounts.PERMANENT, region: str = REGION, timeout: float = 30
+        self,
+        key: accounts.KeyPair = accounts.PERMANENT,
+        region: str = REGION,
+        timeout: float = 30,
+        **profile: Any,
     ) -> faceid_client.FaceidClient:
-        """The unmodified intl SDK client, as the relay builds it."""
-        return faceid_client.FaceidClient(_credential(key), region, self._profile(timeout))
+        """The unmodified intl SDK client, as the relay builds it; `profile` takes the SDK's other request
+        forms: method="GET", sign_method="HmacSHA1"/"HmacSHA256", unsigned_payload=True."""
+        return faceid_client.FaceidClient(_credential(key), region, self._profile(timeout, **profile))
 
     def common(
         self, key: accounts.KeyPair = accounts.PERMANENT, region: str = REGION, version: str = VERSION
@@ -96,9 +101,18 @@ class LocalCloud:
         """CommonClient, for the legacy actions the SDK no longer ships (and for raw parameters)."""
         return CommonClient("faceid", version, _credential(key), region, self._profile(30))
 
-    def _profile(self, timeout: float) -> ClientProfile:
-        http = HttpProfile(endpoint=self.faceid_host, protocol="http", reqTimeout=timeout)
-        return ClientProfile(httpProfile=http)
+    def _profile(
+        self,
+        timeout: float,
+        method: str = "POST",
+        sign_method: str = "TC3-HMAC-SHA256",
+        unsigned_payload: bool = False,
+    ) -> ClientProfile:
+        http = HttpProfile(endpoint=self.faceid_host, protocol="http", reqTimeout=timeout, reqMethod=method)
+        profile = ClientProfile(signMethod=sign_method, httpProfile=http)
+        # A class attribute the constructor does not take (tencentcloud/common/profile/client_profile.py).
+        profile.unsignedPayload = unsigned_payload
+        return profile
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         return httpx.request(method, f"{self.faceid_url}/_control/{path}", json=body, timeout=30)
@@ -157,10 +171,12 @@ def raw_call(
     timestamp: int | None = None,
     authorization: str | None = None,
     drop_headers: tuple[str, ...] = (),
+    service: str = "faceid",
 ) -> httpx.Response:
     """An API 3.0 request signed by hand, following the Signature v3 doc step by step (with the SDK's
     Sign.sign_tc3 for the key derivation), for the variants the SDK never sends. `authorization`
-    replaces the computed header; `drop_headers` are removed after signing."""
+    replaces the computed header; `drop_headers` are removed after signing; `service` names the
+    credential scope's service (and keys the signature)."""
     body = json.dumps(params).encode()
     stamp = timestamp if timestamp is not None else int(time.time())
     headers = {
@@ -179,11 +195,11 @@ def raw_call(
         ["POST", "/", "", canonical_headers, ";".join(signed_headers), hashlib.sha256(body).hexdigest()]
     )
     date = time.strftime("%Y-%m-%d", time.gmtime(stamp))
-    scope = f"{date}/faceid/tc3_request"
+    scope = f"{date}/{service}/tc3_request"
     to_sign = "\n".join(
         ["TC3-HMAC-SHA256", str(stamp), scope, hashlib.sha256(canonical.encode()).hexdigest()]
     )
-    signature = Sign.sign_tc3(key.secret_key, date, "faceid", to_sign)
+    signature = Sign.sign_tc3(key.secret_key, date, service, to_sign)
     headers["Authorization"] = (
         authorization
         if authorization is not None

@@ -197,20 +197,45 @@ def test_region_outside_the_actions_set_is_unsupported_region(
 
 
 @pytest.mark.parametrize(
-    ("params", "code"),
+    ("params", "code", "message"),
     [
-        ({}, "MissingParameter"),
-        ({"TargetAction": "GenerateReflectSequence", "Extra": "x"}, "UnknownParameter"),
-        ({"TargetAction": 7}, "InvalidParameter"),
+        ({}, "MissingParameter", "The request is missing a required parameter `TargetAction`."),
+        (
+            {"TargetAction": "GenerateReflectSequence", "Extra": "x"},
+            "UnknownParameter",
+            "The parameter `Extra` is not recognized.",
+        ),
+        (
+            {"TargetAction": 7},
+            "InvalidParameter",
+            "The value type of parameter `TargetAction` is incorrect. The type should be `string`.",
+        ),
     ],
     ids=["missing", "unknown", "wrong-type"],
 )
-def test_parameters_are_checked_against_the_action(
-    cloud: LocalCloud, params: dict[str, object], code: str
+def test_parameters_are_checked_against_the_action_in_tencents_words(
+    cloud: LocalCloud, params: dict[str, object], code: str, message: str
 ) -> None:
     error = sdk_error(lambda: cloud.common().call_json("CreateUploadUrl", params))
 
-    assert error.get_code() == code
+    assert (error.get_code(), error.get_message()) == (code, message)
+
+
+@pytest.mark.parametrize("region", ["sg", "singapore", "AP-SINGAPORE"])
+def test_a_region_that_is_no_tencent_region_is_invalid_parameter_value(
+    cloud: LocalCloud, region: str
+) -> None:
+    error = sdk_error(
+        lambda: cloud.common(region=region).call_json(
+            "CreateUploadUrl", {"TargetAction": "GenerateReflectSequence"}
+        )
+    )
+
+    assert error.get_code() == "InvalidParameterValue"
+    assert (
+        error.get_message()
+        == "A value specified in `X-TC-Region` is not valid, is unsupported, or cannot be used."
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,3 +249,122 @@ def test_missing_common_parameter_headers_are_missing_parameter(
     )
 
     assert response_json(answer)["Error"]["Code"] == code
+
+
+# The other request forms the SDK sends (请求结构, https://cloud.tencent.com/document/product/1278/46710:
+# GET and POST; POST JSON with TC3-HMAC-SHA256, POST form with signature v1).
+
+
+@pytest.mark.parametrize("key", [accounts.PERMANENT, accounts.TEMPORARY], ids=["permanent", "temporary"])
+def test_get_request_signed_with_tc3_is_served(cloud: LocalCloud, key: accounts.KeyPair) -> None:
+    answer = cloud.client(key, method="GET").CreateUploadUrl(upload_url_request())
+
+    assert answer.UploadUrl
+    assert isinstance(answer.ExpiredTimestamp, int)
+
+
+def test_get_request_reads_flattened_objects_by_their_declared_types(cloud: LocalCloud) -> None:
+    # The SDK flattens Config into the query ("Config.AutoSkip=True&Config.CheckMode=3").
+    request = models.ApplyWebVerificationBizTokenIntlRequest()
+    request.from_json_string(
+        '{"RedirectURL": "https://app.example/done", "Extra": "ref-7",'
+        ' "Config": {"AutoSkip": true, "CheckMode": 3}}'
+    )
+    client = cloud.client(method="GET")
+
+    token = client.ApplyWebVerificationBizTokenIntl(request).BizToken
+    result = models.GetWebVerificationResultIntlRequest()
+    result.BizToken = token
+
+    assert client.GetWebVerificationResultIntl(result).Extra == "ref-7"
+
+
+def test_get_request_with_a_mistyped_flattened_field_is_invalid_parameter(cloud: LocalCloud) -> None:
+    params = {"RedirectURL": "https://app.example/done", "Config": {"CheckMode": "three"}}
+    client = cloud.common()
+    client.profile.httpProfile.reqMethod = "GET"
+
+    error = sdk_error(lambda: client.call_json("ApplyWebVerificationBizTokenIntl", params))
+
+    assert error.get_code() == "InvalidParameter"
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_unsigned_payload_is_accepted(cloud: LocalCloud, method: str) -> None:
+    answer = cloud.client(method=method, unsigned_payload=True).CreateUploadUrl(upload_url_request())
+
+    assert answer.UploadUrl
+
+
+@pytest.mark.parametrize("sign_method", ["HmacSHA1", "HmacSHA256"])
+@pytest.mark.parametrize("key", [accounts.PERMANENT, accounts.TEMPORARY], ids=["permanent", "temporary"])
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_signature_v1_is_served(
+    cloud: LocalCloud, sign_method: str, key: accounts.KeyPair, method: str
+) -> None:
+    client = cloud.client(key, method=method, sign_method=sign_method)
+
+    answer = client.CreateUploadUrl(upload_url_request())
+
+    assert answer.UploadUrl
+
+
+def test_signature_v1_with_the_wrong_secret_key_is_signature_failure(cloud: LocalCloud) -> None:
+    wrong = accounts.KeyPair(accounts.PERMANENT.secret_id, "not-the-secret-key-0000000000000")
+
+    client = cloud.client(wrong, sign_method="HmacSHA256")
+
+    error = sdk_error(lambda: client.CreateUploadUrl(upload_url_request()))
+
+    assert error.get_code() == "AuthFailure.SignatureFailure"
+
+
+def test_signature_v1_temporary_key_without_its_token_is_token_failure(cloud: LocalCloud) -> None:
+    tokenless = accounts.KeyPair(accounts.TEMPORARY.secret_id, accounts.TEMPORARY.secret_key)
+
+    client = cloud.client(tokenless, sign_method="HmacSHA1")
+
+    error = sdk_error(lambda: client.CreateUploadUrl(upload_url_request()))
+
+    assert error.get_code() == "AuthFailure.TokenFailure"
+
+
+def test_post_body_over_ten_megabytes_is_request_size_limit_exceeded(cloud: LocalCloud) -> None:
+    request = models.ApplyWebVerificationBizTokenIntlRequest()
+    request.RedirectURL = "https://app.example/done"
+    request.CompareImageBase64 = "A" * (10 * 1024 * 1024)
+
+    error = sdk_error(lambda: cloud.client().ApplyWebVerificationBizTokenIntl(request))
+
+    assert error.get_code() == "RequestSizeLimitExceeded"
+
+
+def test_signature_v1_post_over_one_megabyte_is_refused_as_a_signature_failure(cloud: LocalCloud) -> None:
+    request = models.ApplyWebVerificationBizTokenIntlRequest()
+    request.RedirectURL = "https://app.example/done"
+    request.CompareImageBase64 = "A" * (1024 * 1024)
+
+    error = sdk_error(
+        lambda: cloud.client(sign_method="HmacSHA256").ApplyWebVerificationBizTokenIntl(request)
+    )
+
+    assert error.get_code() == "AuthFailure.SignatureFailure"
+    assert "please use new signature method `TC3-HMAC-SHA256`" in error.get_message()
+
+
+def test_another_service_in_the_credential_scope_is_invalid_authorization(cloud: LocalCloud) -> None:
+    answer = raw_call(cloud, "CreateUploadUrl", {"TargetAction": "GenerateReflectSequence"}, service="cvm")
+
+    error = response_json(answer)["Error"]
+    assert error["Code"] == "AuthFailure.InvalidAuthorization"
+    assert error["Message"].endswith("`Service` in Credential not valid.")
+
+
+def test_get_query_over_32_kilobytes_is_request_size_limit_exceeded(cloud: LocalCloud) -> None:
+    request = models.ApplyWebVerificationBizTokenIntlRequest()
+    request.RedirectURL = "https://app.example/done"
+    request.Extra = "x" * (33 * 1024)
+
+    error = sdk_error(lambda: cloud.client(method="GET").ApplyWebVerificationBizTokenIntl(request))
+
+    assert error.get_code() == "RequestSizeLimitExceeded"

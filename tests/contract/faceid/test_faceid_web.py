@@ -224,6 +224,10 @@ def test_token_is_read_in_the_region_that_issued_it(cloud: LocalCloud) -> None:
         ({"RedirectURL": None}, "MissingParameter"),
         ({"Config": {"CheckMode": "2"}}, "InvalidParameter"),
         ({"Config": {"IdCardType": "HKIDCard"}}, "UnknownParameter"),
+        ({"Config": {"CheckMode": 5}}, "InvalidParameterValue"),
+        ({"Config": {"SecurityLevel": 0}}, "InvalidParameterValue"),
+        ({"Config": {"LivenessTimeout": 601}}, "InvalidParameterValue"),
+        ({"Config": {"LivenessRetryLimit": 100}}, "InvalidParameterValue"),
     ],
     ids=[
         "not-base64",
@@ -235,6 +239,10 @@ def test_token_is_read_in_the_region_that_issued_it(cloud: LocalCloud) -> None:
         "no-redirect",
         "config-type",
         "config-unknown-field",
+        "config-check-mode-5",
+        "config-security-level-0",
+        "config-liveness-timeout-601",
+        "config-retry-limit-100",
     ],
 )
 def test_apply_checks_its_parameters(cloud: LocalCloud, params: dict[str, Any], code: str) -> None:
