@@ -207,6 +207,23 @@ def test_after_a_crash_only_a_retry_with_the_same_idempotency_key_may_finish_wit
     assert answer.passed
 
 
+def test_a_retry_after_a_crash_past_the_stored_comparison_answers_it_without_asking_faceid_again() -> None:
+    """The function died after storing the comparison, before recording its Idempotency-Key."""
+    bucket, faceid = uploaded()
+
+    def crash() -> None:
+        raise TimeoutError("the platform stopped the function")
+
+    bucket.competitors[comparison_idempotency_key(idempotency_key_hash("key-1"))] = crash
+    with pytest.raises(TimeoutError):
+        compare(bucket, faceid, "key-1")
+    answer = compare(bucket, faceid, "key-1")
+
+    assert answer.passed
+    assert compare(bucket, faceid, "key-1").id == answer.id
+    assert [action for action, _ in faceid.calls] == [Action.DetectReflectLivenessAndCompare]
+
+
 def test_a_redacted_comparison_keeps_its_verdict_and_reference_and_loses_the_person() -> None:
     bucket, faceid = uploaded()
     made = compare(bucket, faceid, reference="signup-1", metadata={"userId": "u-1"})

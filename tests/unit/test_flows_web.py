@@ -9,10 +9,13 @@ import pytest
 from faceid_relay.errors import (
     ContentChanged,
     IdempotencyKeyReused,
+    InvalidKey,
     InvalidRequest,
     InvalidResourceUrl,
     ProviderDownloadFailed,
     ProviderMediaUnavailable,
+    RelayError,
+    UploadNotFound,
 )
 from faceid_relay.faceid import IssuedWebVerification, WebVerificationOutcome
 from faceid_relay.flows.issuing import issue_verification_token
@@ -124,6 +127,22 @@ def test_the_live_flavor_sends_the_recorded_compare_image_itself() -> None:
 
     image = faceid.calls[0][1]["compare_image"]
     assert (image.data, image.md5, image.url) == (JPEG, record.md5, None)
+
+
+@pytest.mark.parametrize(
+    ("key", "error"),
+    [(IMAGE_KEY, UploadNotFound), ("results/not-an-upload.jpg", InvalidKey)],
+)
+def test_the_live_flavor_refuses_a_compare_image_key_that_names_no_upload_before_faceid(
+    key: str, error: type[RelayError]
+) -> None:
+    bucket, faceid = FakeBucket(), FakeFaceId()
+
+    with pytest.raises(error) as raised:
+        issue(bucket, faceid, compareImageKey=key)
+
+    assert raised.value.field == "compareImageKey"
+    assert faceid.calls == []
 
 
 def test_the_legacy_flavor_sends_a_download_url_and_refuses_to_run_without_an_image() -> None:
