@@ -13,7 +13,6 @@ from faceid_relay.errors import (
     ProviderMediaUnavailable,
     RelayError,
     ReturnUrlNotAllowed,
-    UploadNotFound,
 )
 from faceid_relay.faceid import (
     PROVIDER_DOWNLOAD_ERRORS,
@@ -25,11 +24,11 @@ from faceid_relay.faceid import (
 from faceid_relay.flows.ports import Bucket, FaceIdApi, read_record
 from faceid_relay.flows.resources import RESOURCE_ERRORS, resolve_resource
 from faceid_relay.flows.sweeper import open_verification
-from faceid_relay.flows.uploads import finished_upload
+from faceid_relay.flows.uploads import finished_upload_bytes
 from faceid_relay.models.records import IdempotencyRecord, SessionRecord, idempotency_key, session_key
 from faceid_relay.models.requests import VerificationRequest
 from faceid_relay.models.responses import VerificationResponse
-from faceid_relay.models.rules import PURPOSE_LIMITS, Purpose, ReturnUrlPolicy, validate_client_key
+from faceid_relay.models.rules import PURPOSE_LIMITS, Purpose, ReturnUrlPolicy
 from faceid_relay.settings import Settings
 from faceid_relay.storage import STORAGE_ERRORS
 
@@ -106,17 +105,12 @@ def _compare_image(
         resource = resolve_resource(ref, settings, storage)
         return CompareImage(md5=resource.md5, url=resource.url)
     if ref.key is not None:
-        # One GET: the bytes, and the ETag that names their upload record (no HEAD before it).
-        key = validate_client_key(ref.key, Purpose.COMPARE_IMAGE, field="compareImageKey")
-        stored = storage.read_object(key)
-        if stored is None:
-            raise UploadNotFound(field="compareImageKey")
-        record = finished_upload(
-            storage, key, Purpose.COMPARE_IMAGE, field="compareImageKey", version=stored.head
+        record, image = finished_upload_bytes(
+            storage, ref.key, Purpose.COMPARE_IMAGE, field="compareImageKey"
         )
-        if _md5(stored.data) != record.md5:
+        if _md5(image) != record.md5:
             raise ContentChanged(field="compareImageKey")
-        return CompareImage(md5=record.md5, data=stored.data)
+        return CompareImage(md5=record.md5, data=image)
     resource = resolve_resource(ref, settings, storage)
     image = _download_compare_image(resource.url, storage)
     if _md5(image) != resource.md5.lower():

@@ -29,7 +29,7 @@ from faceid_relay.errors import (
 )
 from faceid_relay.flows.comparisons import stored_comparison
 from faceid_relay.flows.outbox import final_event, publish, verification_event
-from faceid_relay.flows.ports import Bucket, WebhookReceiver, stored_record
+from faceid_relay.flows.ports import Bucket, WebhookReceiver, create_or_read, stored_record
 from faceid_relay.flows.results import read_session, stored_result
 from faceid_relay.models.records import (
     RESULTS_PREFIX,
@@ -79,14 +79,12 @@ def cancel_verification(
         media={},
         finalized_at=datetime.now(timezone.utc),
     )
-    if storage.create_json(final_key(session.biz_token), canceled.model_dump(mode="json")):
+    final = create_or_read(storage, final_key(session.biz_token), canceled)
+    if final is canceled:
         logger.info("verification canceled")
         publish(final_event(session, canceled), storage, webhooks, new=True)
-        final = canceled
-    else:
-        final = FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
-        if final.status != "canceled":
-            raise VerificationFinished.named(final.status)
+    elif final.status != "canceled":
+        raise VerificationFinished.named(final.status)
     return stored_result(session, final, settings, storage)
 
 
@@ -106,9 +104,7 @@ def redact_verification(
         ],
         upload_record_prefixes=[upload_records_prefix(image), upload_expectation_key(image)] if image else [],
     )
-    redaction = planned
-    if not storage.create_json(redaction_key(session.biz_token), planned.model_dump(mode="json")):
-        redaction = RedactionRecord.model_validate(storage.read_json(redaction_key(session.biz_token)))
+    redaction = create_or_read(storage, redaction_key(session.biz_token), planned)
     # Media copied after the record was planned (a callback that lost to a cancel) go too.
     for key in dict.fromkeys([*redaction.keys, *storage.list_keys(f"{RESULTS_PREFIX}{session.biz_token}/")]):
         storage.delete(key)
@@ -129,9 +125,7 @@ def redact_liveness_comparison(raw_id: str, storage: Bucket) -> LivenessComparis
     bucket's lifecycle rule (uploads/, 1 day)."""
     record = stored_comparison(raw_id, storage)
     planned = ComparisonRedaction(comparison_id=record.id, redacted_at=datetime.now(timezone.utc))
-    redaction = planned
-    if not storage.create_json(comparison_redaction_key(record.id), planned.model_dump(mode="json")):
-        redaction = ComparisonRedaction.model_validate(storage.read_json(comparison_redaction_key(record.id)))
+    redaction = create_or_read(storage, comparison_redaction_key(record.id), planned)
     for key in storage.list_keys(f"{RESULTS_PREFIX}{record.id}/", limit=MAX_LISTED):
         storage.delete(key)
     logger.info("liveness comparison redacted", extra={"comparison_id": record.id})

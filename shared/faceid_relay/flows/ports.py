@@ -71,6 +71,13 @@ class FaceIdApi(Protocol):
 Record = TypeVar("Record", bound=BaseModel)
 
 
+def create_or_read(storage: Bucket, key: str, record: Record) -> Record:
+    """`record`, written create-once at `key`; if another writer got there first, theirs."""
+    if storage.create_json(key, record.model_dump(mode="json")):
+        return record
+    return type(record).model_validate(storage.read_json(key))
+
+
 def read_record(storage: Bucket, key: str, model: type[Record]) -> Record | None:
     """The record stored at `key`, or None where there is none."""
     stored = storage.read_json(key)

@@ -19,7 +19,7 @@ from faceid_relay.errors import (
 from faceid_relay.faceid import PROVIDER_ERRORS, WebVerificationOutcome
 from faceid_relay.flows.media import ResultFile, copy_provider_media, media_link
 from faceid_relay.flows.outbox import final_event, publish
-from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver, stored_record
+from faceid_relay.flows.ports import Bucket, FaceIdApi, WebhookReceiver, create_or_read, stored_record
 from faceid_relay.models.records import (
     FinalRecord,
     RedactionRecord,
@@ -157,8 +157,8 @@ def finalize_verification(
         request_id=outcome.request_id,
         extra=outcome.extra,
     )
-    if not storage.create_json(final_key(session.biz_token), final.model_dump(mode="json")):
-        winner = FinalRecord.model_validate(storage.read_json(final_key(session.biz_token)))
+    winner = create_or_read(storage, final_key(session.biz_token), final)
+    if winner is not final:
         if winner.status == "canceled":
             # Canceled while we fetched: what we copied belongs to no result, keep nothing of the person.
             for media in final.media.values():

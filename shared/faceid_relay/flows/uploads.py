@@ -100,16 +100,29 @@ def _faceid_upload(request: CreateUploadRequest, settings: Settings, faceid: Fac
     )
 
 
-def finished_upload(
-    storage: Bucket, key: str, purpose: Purpose, field: str, *, version: ObjectHead | None = None
-) -> UploadRecord:
+def finished_upload(storage: Bucket, key: str, purpose: Purpose, field: str) -> UploadRecord:
     """The MD5 record of an upload a client names by key: it must be ours, present, hashed, and of the
-    kind its purpose needs (base64 text where binary is expected is refused before FaceID sees it).
-    `version`: the object as the caller has just read it, whose ETag names the record (COS is not asked)."""
+    kind its purpose needs (base64 text where binary is expected is refused before FaceID sees it)."""
     key = validate_client_key(key, purpose, field=field)
-    head = version or storage.head(key)
+    head = storage.head(key)
     if head is None:
         raise UploadNotFound(field=field)
+    return _record_of(storage, key, head, purpose, field)
+
+
+def finished_upload_bytes(
+    storage: Bucket, key: str, purpose: Purpose, field: str
+) -> tuple[UploadRecord, bytes]:
+    """finished_upload, and the bytes, in one GET: its ETag names the record (no HEAD before it)."""
+    key = validate_client_key(key, purpose, field=field)
+    stored = storage.read_object(key)
+    if stored is None:
+        raise UploadNotFound(field=field)
+    return _record_of(storage, key, stored.head, purpose, field), stored.data
+
+
+def _record_of(storage: Bucket, key: str, head: ObjectHead, purpose: Purpose, field: str) -> UploadRecord:
+    """The record of the object version `head` names, hashing it now if no record exists yet."""
     stored = storage.read_json(upload_record_key(key, head.etag))
     record = UploadRecord.model_validate(stored) if stored is not None else _hash_now(storage, key, field)
     if record.refused:
